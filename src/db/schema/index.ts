@@ -1,0 +1,2 @@
+export * from "./fhir";
+export * from "./platform";

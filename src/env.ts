@@ -1,0 +1,26 @@
+import type { Principal } from "./features/auth/principal";
+import type { Services } from "./services";
+
+/**
+ * Secrets (HEARTH_ADMIN_TOKEN, TOKEN_SIGNING_KEYS, SECRETS_ENCRYPTION_KEY) are typed by `npm run types`
+ * from .dev.vars.example. Optional settings that have no default anywhere are declared here.
+ */
+declare global {
+  interface Env {
+    /** OpenAI-compatible LLM endpoint (optionally through AI Gateway) and its key. */
+    OPENAI_BASE_URL?: string;
+    OPENAI_API_KEY?: string;
+  }
+}
+
+/** The wire shape errors take, decided by route group (docs/architecture.md, "Errors"). */
+export type ErrorShape = "platform" | "fhir" | "ingestion" | "oauth" | "legacy-auth";
+
+export interface AppVariables {
+  requestId: string;
+  services: Services;
+  principal: Principal;
+  startedAt: number;
+}
+
+export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -1,0 +1,40 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+import { errors } from "../platform/errors";
+import type { RatePolicy } from "../ports/rate-limiter";
+
+/** Policies per route group. Ingestion's is seed 003's: 100 requests/minute, bursts of at most 10/second. */
+export const RATE_POLICIES = {
+  ingestion: {
+    name: "ingestion",
+    buckets: [
+      { capacity: 100, refillPerSecond: 100 / 60 },
+      { capacity: 10, refillPerSecond: 10 },
+    ],
+  },
+  platform: { name: "platform", buckets: [{ capacity: 200, refillPerSecond: 50 }] },
+  fhir: { name: "fhir", buckets: [{ capacity: 1000, refillPerSecond: 500 }] },
+  ai: { name: "ai", buckets: [{ capacity: 60, refillPerSecond: 2 }] },
+} satisfies Record<string, RatePolicy>;
+
+/**
+ * Token-bucket limit per credential (after `authenticate`). Sets the IETF RateLimit headers on every
+ * answer and `Retry-After` (integer seconds) on a 429.
+ */
+export function rateLimit(policy: RatePolicy) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const key = c.var.principal?.credentialId;
+    if (!key) throw errors.internal("rateLimit used before authenticate");
+    const d = await c.var.services.rateLimiter.take(key, policy);
+    const headers = {
+      "RateLimit-Limit": String(d.limit),
+      "RateLimit-Remaining": String(d.remaining),
+      "RateLimit-Reset": String(d.resetSeconds),
+    };
+    if (!d.allowed) {
+      throw errors.rateLimited("Rate limit exceeded. Please try again later.", d.retryAfterSeconds, { headers });
+    }
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+  });
+}

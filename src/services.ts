@@ -1,0 +1,30 @@
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "./db/schema";
+import { durableObjectRateLimiter, type RateLimiterPort } from "./ports/rate-limiter";
+
+export type Orm = ReturnType<typeof drizzle<typeof schema>>;
+
+/**
+ * The per-request service container: every external dependency a domain verb may touch, chosen from
+ * the bindings present (docs/architecture.md, "Ports and adapters"). Built once per request by the
+ * `services` middleware; domain code receives it through its `ctx`.
+ */
+export interface Services {
+  env: Env;
+  db: D1Database;
+  orm: Orm;
+  blobs: R2Bucket;
+  jobs: Queue;
+  rateLimiter: RateLimiterPort;
+}
+
+export function createServices(env: Env): Services {
+  return {
+    env,
+    db: env.DB,
+    orm: drizzle(env.DB, { schema }),
+    blobs: env.BLOBS,
+    jobs: env.JOBS,
+    rateLimiter: durableObjectRateLimiter(env.RATE_LIMITER),
+  };
+}
