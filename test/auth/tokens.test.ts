@@ -215,3 +215,19 @@ describe("JWT verification", () => {
     expect((await callJson("/auth/me", { auth: await forge({ org: other.orgId }) })).status).toBe(401);
   });
 });
+
+describe("SMART discovery", () => {
+  it("serves /.well-known/smart-configuration at the root and under a store base", async () => {
+    for (const path of ["/.well-known/smart-configuration", "/fhir/any-store/.well-known/smart-configuration"]) {
+      const { status, body } = await callJson<{
+        token_endpoint: string;
+        grant_types_supported: string[];
+        capabilities: string[];
+      }>(path);
+      expect(status).toBe(200);
+      expect(body.token_endpoint).toBe("http://hearth.test/v2/auth/token");
+      expect(body.grant_types_supported).toEqual(["client_credentials"]);
+      expect(body.capabilities).toEqual(expect.arrayContaining(["permission-v1", "permission-v2"]));
+    }
+  });
+});

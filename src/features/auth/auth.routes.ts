@@ -112,3 +112,38 @@ export const meRoute = createRoute({
     ...errorResponses("platform", [401, 429]),
   },
 });
+
+const SmartConfigurationSchema = z
+  .object({
+    issuer: z.string(),
+    token_endpoint: z.string(),
+    token_endpoint_auth_methods_supported: z.array(z.string()),
+    grant_types_supported: z.array(z.string()),
+    scopes_supported: z.array(z.string()),
+    response_types_supported: z.array(z.string()),
+    capabilities: z.array(z.string()),
+    code_challenge_methods_supported: z.array(z.string()),
+  })
+  .openapi("SmartConfiguration");
+
+const smartResponses = {
+  200: { description: "SMART configuration", content: { "application/json": { schema: SmartConfigurationSchema } } },
+};
+
+export const smartConfigurationRoute = createRoute({
+  method: "get",
+  path: "/.well-known/smart-configuration",
+  tags: ["Authentication"],
+  summary: "SMART on FHIR discovery (SMART App Launch 2.0)",
+  responses: smartResponses,
+});
+
+/** Clients discover relative to a FHIR base URL, so every store base answers too. */
+export const storeSmartConfigurationRoute = createRoute({
+  method: "get",
+  path: "/fhir/{storeId}/.well-known/smart-configuration",
+  tags: ["Authentication"],
+  summary: "SMART on FHIR discovery for a store's FHIR base",
+  request: { params: z.object({ storeId: z.string().min(1).max(64) }) },
+  responses: smartResponses,
+});

@@ -4,8 +4,16 @@ import type { AppEnv } from "../../env";
 import { envelope } from "../../platform/envelope";
 import { AppError } from "../../platform/errors";
 import { createRouter } from "../../platform/router";
-import { legacyTokenRoute, meRoute, TokenBody, tokenRoute } from "./auth.routes";
+import {
+  legacyTokenRoute,
+  meRoute,
+  smartConfigurationRoute,
+  storeSmartConfigurationRoute,
+  TokenBody,
+  tokenRoute,
+} from "./auth.routes";
 import { issueToken } from "./issue-token";
+import { smartConfiguration } from "./smart-configuration";
 
 /** RFC 6749 §2.3.1: id and secret are form-urlencoded, then joined by ":" and base64-encoded. */
 function basicCredentials(header: string | undefined): { id: string; secret: string } | null {
@@ -119,4 +127,6 @@ export const authRouter = createRouter()
       ),
       200,
     );
-  });
+  })
+  .openapi(smartConfigurationRoute, (c) => c.json(smartConfiguration(new URL(c.req.url).origin), 200))
+  .openapi(storeSmartConfigurationRoute, (c) => c.json(smartConfiguration(new URL(c.req.url).origin), 200));
