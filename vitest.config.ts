@@ -25,6 +25,8 @@ export default defineConfig({
     // Keep test output readable: per-request log lines are exercised by their own test.
     onConsoleLog: (log) => !log.includes('"event":"request"'),
     setupFiles: ["./test/setup/apply-migrations.ts"],
+    // Real small servers the tests talk to (an OpenAI-compatible endpoint, ...), started once in Node.
+    globalSetup: ["./test/setup/global-servers.ts"],
     maxWorkers: 2,
     testTimeout: 30000,
     hookTimeout: 60000,

@@ -10,6 +10,14 @@ declare global {
     /** OpenAI-compatible LLM endpoint (optionally through AI Gateway) and its key. */
     OPENAI_BASE_URL?: string;
     OPENAI_API_KEY?: string;
+    OPENAI_MODEL?: string;
+    OPENAI_STT_MODEL?: string;
+    LLM_MODEL?: string;
+    LLM_TIMEOUT_MS?: string;
+    AI_GATEWAY_ID?: string;
+    STT_PROVIDER?: string;
+    STT_MODEL?: string;
+    DOCUMENT_TEXT_PROVIDER?: string;
   }
 }
 

@@ -1,6 +1,10 @@
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./db/schema";
+import { selectDocumentText, selectLlm, selectSpeechToText } from "./ports/ai-config";
+import type { DocumentText } from "./ports/document-text";
+import type { Llm } from "./ports/llm";
 import { durableObjectRateLimiter, type RateLimiterPort } from "./ports/rate-limiter";
+import type { SpeechToText } from "./ports/speech-to-text";
 
 export type Orm = ReturnType<typeof drizzle<typeof schema>>;
 
@@ -16,6 +20,10 @@ export interface Services {
   blobs: R2Bucket;
   jobs: Queue;
   rateLimiter: RateLimiterPort;
+  /** null = no LLM configured: features use the local clinical engine. */
+  llm: Llm | null;
+  speechToText: SpeechToText;
+  documentText: DocumentText;
 }
 
 export function createServices(env: Env): Services {
@@ -26,5 +34,8 @@ export function createServices(env: Env): Services {
     blobs: env.BLOBS,
     jobs: env.JOBS,
     rateLimiter: durableObjectRateLimiter(env.RATE_LIMITER),
+    llm: selectLlm(env),
+    speechToText: selectSpeechToText(env),
+    documentText: selectDocumentText(env),
   };
 }
