@@ -18,6 +18,8 @@ declare global {
     STT_PROVIDER?: string;
     STT_MODEL?: string;
     DOCUMENT_TEXT_PROVIDER?: string;
+    /** Largest batch/transaction Bundle accepted (entries); default 10,000. */
+    FHIR_MAX_BUNDLE_ENTRIES?: string;
   }
 }
 

@@ -9,11 +9,19 @@ const healthRoute = createRoute({
   responses: {
     200: {
       description: "Healthy",
-      content: { "application/json": { schema: z.object({ status: z.literal("ok"), time: z.string(), database: z.literal("ok") }) } },
+      content: {
+        "application/json": {
+          schema: z.object({ status: z.literal("ok"), time: z.string(), database: z.literal("ok") }),
+        },
+      },
     },
     503: {
       description: "Database unreachable",
-      content: { "application/json": { schema: z.object({ status: z.literal("degraded"), time: z.string(), database: z.literal("error") }) } },
+      content: {
+        "application/json": {
+          schema: z.object({ status: z.literal("degraded"), time: z.string(), database: z.literal("error") }),
+        },
+      },
     },
   },
 });
