@@ -8,6 +8,7 @@ import { fhirRouter } from "./features/fhir";
 import { ingestionRouter } from "./features/ingestion";
 import { metaRouter } from "./features/meta";
 import { storesRouter } from "./features/stores";
+import { terminologyRouter } from "./features/terminology";
 import { requestContext } from "./middleware/request-context";
 import { renderError } from "./platform/error-response";
 import { errorShapeForPath } from "./platform/error-shape";
@@ -48,6 +49,7 @@ export function createApp() {
   app.route("/", adminRouter);
   app.route("/", storesRouter);
   app.route("/", ingestionRouter);
+  app.route("/", terminologyRouter);
   app.route("/", fhirRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

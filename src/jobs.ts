@@ -1,3 +1,6 @@
+import { BULK_EXPORT_JOB } from "./features/bulk-export/kick-off-export";
+import { handleBulkExportJob } from "./features/bulk-export/run-export-job";
+import { handleTerminologyJob, TERMINOLOGY_JOB_TYPES } from "./features/terminology";
 import { logError, logEvent } from "./platform/logging";
 
 /** A message on the JOBS queue. Each feature owns its `type` values and its handler. */
@@ -9,7 +12,8 @@ export interface JobMessage {
 type JobHandler = (env: Env, job: JobMessage) => Promise<void>;
 
 /** Registry of job handlers by message type; features add theirs here. */
-const handlers: Record<string, JobHandler> = {};
+const handlers: Record<string, JobHandler> = { [BULK_EXPORT_JOB]: handleBulkExportJob };
+for (const t of TERMINOLOGY_JOB_TYPES) handlers[t] = handleTerminologyJob;
 
 export function isJobMessage(x: unknown): x is JobMessage {
   return typeof x === "object" && x !== null && typeof (x as { type?: unknown }).type === "string";

@@ -104,7 +104,7 @@ async function download(url: string, auth = t.key): Promise<{ resourceType: stri
   const res = await call(pathOf(url), { auth });
   expect(res.status).toBe(200);
   expect(res.headers.get("Content-Type")).toBe("application/fhir+ndjson");
-  const text = await res.text();
+  const text = new TextDecoder().decode(await res.arrayBuffer());
   expect(text.endsWith("\n")).toBe(true);
   return text
     .trim()
