@@ -1,37 +1,17 @@
 import { env } from "cloudflare:workers";
-import { createApp } from "../../src/app";
 import type { AuthedCtx } from "../../src/context";
 import type { Principal } from "../../src/features/auth/principal";
 import { parseScopes } from "../../src/features/auth/scopes";
-import { terminologyRouter } from "../../src/features/terminology";
 import { createServices } from "../../src/services";
-import { BASE, type CallInit } from "../harness";
+import { BASE, type CallInit, callJson } from "../harness";
 
-/**
- * The app with the terminology router mounted (src/app.ts mounts it once the lead wires it in;
- * mounting it again here is harmless: the first matching route answers).
- */
-const app = createApp();
-app.route("/", terminologyRouter);
-
+/** The seed's JSON answers of the terminology routes, through the real Worker entry point. */
 export async function tcall<T = Record<string, unknown>>(
   path: string,
   init: CallInit = {},
 ): Promise<{ status: number; body: T }> {
-  const headers = new Headers(init.headers);
-  let body = init.body;
-  if (init.json !== undefined) {
-    body = JSON.stringify(init.json);
-    if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
-  }
-  if (init.auth) headers.set("Authorization", `Bearer ${init.auth}`);
-  const res = await app.fetch(new Request(`${BASE}${path}`, { ...init, headers, body }), env, {
-    waitUntil: () => {},
-    passThroughOnException: () => {},
-    props: {},
-  } as unknown as ExecutionContext);
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  const { status, body } = await callJson<T>(path, init);
+  return { status, body };
 }
 
 /** A verb context for a tenant, without going through HTTP. */
