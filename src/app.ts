@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
 import { adminRouter } from "./features/admin";
 import { authRouter } from "./features/auth";
+import { extractRouter } from "./features/extract";
 import { fhirRouter } from "./features/fhir";
 import { ingestionRouter } from "./features/ingestion";
 import { metaRouter } from "./features/meta";
@@ -26,7 +27,7 @@ export const OPENAPI_INFO = {
 /** Maps anything thrown to an AppError; unknown errors become a generic 500 (details only in the log). */
 function toAppError(err: unknown, requestId: string): AppError {
   if (err instanceof AppError) {
-    if (err.status >= 500) logError(requestId, err.cause ?? err);
+    if (err.status >= 500 && !err.reported) logError(requestId, err.cause ?? err);
     return err;
   }
   if (err instanceof HTTPException && err.status < 500) {
@@ -50,6 +51,7 @@ export function createApp() {
   app.route("/", storesRouter);
   app.route("/", ingestionRouter);
   app.route("/", terminologyRouter);
+  app.route("/", extractRouter);
   app.route("/", fhirRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

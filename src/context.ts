@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./env";
 import type { Principal } from "./features/auth/principal";
+import type { StoreRow } from "./features/stores/store-row";
 import type { Services } from "./services";
 
 /** What a domain verb receives: its dependencies and who is asking. No HTTP types inside. */
@@ -11,8 +12,19 @@ export interface VerbCtx {
   origin: string;
 }
 
+/**
+ * The store named by the route's `{storeId}`, read in the same D1 round trip as the credential
+ * (authenticate middleware); `row` is null when the caller's organization has no such store.
+ */
+export interface RouteStore {
+  id: string;
+  row: StoreRow | null;
+}
+
 export interface AuthedCtx extends VerbCtx {
   principal: Principal;
+  /** Set on routes with a `{storeId}`: openStore uses it instead of reading the store again. */
+  routeStore?: RouteStore;
 }
 
 export function verbCtx(c: Context<AppEnv>): VerbCtx {
@@ -20,5 +32,6 @@ export function verbCtx(c: Context<AppEnv>): VerbCtx {
 }
 
 export function authedCtx(c: Context<AppEnv>): AuthedCtx {
-  return { ...verbCtx(c), principal: c.var.principal };
+  const routeStore = c.var.routeStore;
+  return { ...verbCtx(c), principal: c.var.principal, ...(routeStore ? { routeStore } : {}) };
 }

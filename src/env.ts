@@ -1,4 +1,8 @@
+import type { RouteStore } from "./context";
 import type { Principal } from "./features/auth/principal";
+import type { PrefetchedRead } from "./features/fhir/read-prefetch";
+import type { CredentialRider } from "./middleware/authenticate";
+import type { ServerTiming } from "./platform/server-timing";
 import type { Services } from "./services";
 
 /**
@@ -30,7 +34,14 @@ export interface AppVariables {
   requestId: string;
   services: Services;
   principal: Principal;
-  startedAt: number;
+  /** The route's store, read with the credential (authenticate). */
+  routeStore?: RouteStore;
+  /** Statements to run in the credential check's D1 round trip (authenticate). */
+  credentialRiders?: CredentialRider[];
+  /** FHIR read: the resource row, fetched with the credential check (read-prefetch.ts). */
+  prefetchedRead?: PrefetchedRead;
+  /** Server-Timing steps of this request (request-context sets the header). */
+  timing: ServerTiming;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -1,5 +1,6 @@
 import { BULK_EXPORT_JOB } from "./features/bulk-export/kick-off-export";
 import { handleBulkExportJob } from "./features/bulk-export/run-export-job";
+import { handleReindexJob, REINDEX_JOB } from "./features/fhir/reindex/run-reindex-job";
 import { handleTerminologyJob, TERMINOLOGY_JOB_TYPES } from "./features/terminology";
 import { logError, logEvent } from "./platform/logging";
 
@@ -12,7 +13,10 @@ export interface JobMessage {
 type JobHandler = (env: Env, job: JobMessage) => Promise<void>;
 
 /** Registry of job handlers by message type; features add theirs here. */
-const handlers: Record<string, JobHandler> = { [BULK_EXPORT_JOB]: handleBulkExportJob };
+const handlers: Record<string, JobHandler> = {
+  [BULK_EXPORT_JOB]: handleBulkExportJob,
+  [REINDEX_JOB]: handleReindexJob,
+};
 for (const t of TERMINOLOGY_JOB_TYPES) handlers[t] = handleTerminologyJob;
 
 export function isJobMessage(x: unknown): x is JobMessage {

@@ -26,11 +26,12 @@ export interface Services {
   documentText: DocumentText;
 }
 
-export function createServices(env: Env): Services {
+/** `db` defaults to the binding; the request context passes a timed wrapper of it (Server-Timing). */
+export function createServices(env: Env, db: D1Database = env.DB): Services {
   return {
     env,
-    db: env.DB,
-    orm: drizzle(env.DB, { schema }),
+    db,
+    orm: drizzle(db, { schema }),
     blobs: env.BLOBS,
     jobs: env.JOBS,
     rateLimiter: durableObjectRateLimiter(env.RATE_LIMITER),

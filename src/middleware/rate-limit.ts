@@ -1,7 +1,8 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { errors } from "../platform/errors";
-import type { RatePolicy } from "../ports/rate-limiter";
+import type { RateDecision, RatePolicy } from "../ports/rate-limiter";
 
 /** Policies per route group. Ingestion's is seed 003's: 100 requests/minute, bursts of at most 10/second. */
 export const RATE_POLICIES = {
@@ -17,24 +18,37 @@ export const RATE_POLICIES = {
   ai: { name: "ai", buckets: [{ capacity: 60, refillPerSecond: 2 }] },
 } satisfies Record<string, RatePolicy>;
 
+/** One token from the credential's bucket (a Durable Object round trip), timed as `rate`. */
+export function takeToken(c: Context<AppEnv>, credentialId: string, policy: RatePolicy): Promise<RateDecision> {
+  return c.var.timing.measure("rate", () => c.var.services.rateLimiter.take(credentialId, policy));
+}
+
+/**
+ * Applies a decision: 429 with `Retry-After` when refused; otherwise runs the rest of the request and
+ * sets the IETF RateLimit headers on its answer.
+ */
+export async function enforce(c: Context<AppEnv>, d: RateDecision, next: () => Promise<void>): Promise<void> {
+  const headers = {
+    "RateLimit-Limit": String(d.limit),
+    "RateLimit-Remaining": String(d.remaining),
+    "RateLimit-Reset": String(d.resetSeconds),
+  };
+  if (!d.allowed) {
+    throw errors.rateLimited("Rate limit exceeded. Please try again later.", d.retryAfterSeconds, { headers });
+  }
+  await next();
+  for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+}
+
 /**
  * Token-bucket limit per credential (after `authenticate`). Sets the IETF RateLimit headers on every
- * answer and `Retry-After` (integer seconds) on a 429.
+ * answer and `Retry-After` (integer seconds) on a 429. `authenticateAndLimit` does both steps with the
+ * two round trips overlapped.
  */
 export function rateLimit(policy: RatePolicy) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const key = c.var.principal?.credentialId;
     if (!key) throw errors.internal("rateLimit used before authenticate");
-    const d = await c.var.services.rateLimiter.take(key, policy);
-    const headers = {
-      "RateLimit-Limit": String(d.limit),
-      "RateLimit-Remaining": String(d.remaining),
-      "RateLimit-Reset": String(d.resetSeconds),
-    };
-    if (!d.allowed) {
-      throw errors.rateLimited("Rate limit exceeded. Please try again later.", d.retryAfterSeconds, { headers });
-    }
-    await next();
-    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+    await enforce(c, await takeToken(c, key, policy), next);
   });
 }

@@ -64,6 +64,7 @@ export type FhirIssueCode =
   | "not-found"
   | "deleted"
   | "too-long"
+  | "too-costly"
   | "code-invalid"
   | "conflict"
   | "throttled"
@@ -117,6 +118,11 @@ export interface AppErrorOptions {
   /** Seconds, for 429/503 responses. */
   retryAfter?: number;
   cause?: unknown;
+  /**
+   * A 5xx that reports a failure recorded elsewhere (e.g. a failed background job's status): the
+   * error handler does not log it again as an unexpected error.
+   */
+  reported?: boolean;
 }
 
 export class AppError extends Error {
@@ -126,6 +132,7 @@ export class AppError extends Error {
   readonly issues: ErrorIssue[];
   readonly headers: Record<string, string>;
   readonly retryAfter: number | undefined;
+  readonly reported: boolean;
 
   constructor(kind: ErrorKind, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -136,6 +143,7 @@ export class AppError extends Error {
     this.issues = options.issues ?? [{ severity: "error", code: fhirCodeOfKind[kind], diagnostics: message }];
     this.headers = { ...(options.headers ?? {}) };
     this.retryAfter = options.retryAfter;
+    this.reported = options.reported ?? false;
     if (options.retryAfter !== undefined) this.headers["Retry-After"] = String(options.retryAfter);
   }
 

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findJob } from "../../src/features/bulk-export/export-job-row";
 import { NdjsonFile } from "../../src/features/bulk-export/ndjson-file";
 import {
@@ -10,6 +10,7 @@ import {
 } from "../../src/features/bulk-export/run-export-job";
 import { consent, fhir, keyFor, newTenant, pathOf, population, put, type Tenant } from "../everything/fixtures";
 import { call, callJson } from "../harness";
+import { drainExports } from "./helpers";
 
 let t: Tenant;
 beforeAll(async () => {
@@ -25,6 +26,8 @@ beforeAll(async () => {
     },
   ]);
 });
+// Kick-offs put messages on the real JOBS queue: let its consumer finish before the file ends.
+afterAll(() => drainExports());
 
 const ASYNC = { Prefer: "respond-async", Accept: "application/fhir+json" };
 
@@ -133,6 +136,7 @@ describe("kick-off", () => {
     const s = await call(statusPath, { auth: t.key });
     expect(s.status).toBe(202);
     expect(s.headers.get("X-Progress")).toBeTruthy();
+    expect(Number(s.headers.get("Retry-After"))).toBeGreaterThan(0);
     await runToEnd(jobId);
     expect((await call(statusPath, { auth: t.key })).status).toBe(200);
   });
@@ -156,6 +160,29 @@ describe("kick-off", () => {
       expect(r.status, `${path} ${JSON.stringify(headers)}`).toBe(status);
       expect((r.body as { resourceType: string }).resourceType).toBe("OperationOutcome");
     }
+    // The three NDJSON names of export.html#query-parameters, also with an unencoded "+" (read as a space).
+    for (const format of ["application%2Ffhir%2Bndjson", "application/fhir+ndjson", "application/ndjson", "ndjson"]) {
+      const r = await kickOff(`${t.base}/$export?_type=Patient&_outputFormat=${format}`);
+      expect(r.status, format).toBe(202);
+      // Cancelled at once: one credential may run only a few exports at a time.
+      const loc = pathOf(r.res.headers.get("Content-Location") as string);
+      expect((await call(loc, { method: "DELETE", auth: t.key })).status).toBe(202);
+    }
+    // A patient-context credential may not name other patients.
+    const own = await keyFor(t, ["patient/*.read"], { patientId: "p1" });
+    const other = await kickOff(`${t.base}/Patient/$export`, own, {
+      method: "POST",
+      json: {
+        resourceType: "Parameters",
+        parameter: [{ name: "patient", valueReference: { reference: "Patient/p2" } }],
+      },
+    });
+    expect(other.status).toBe(403);
+    const badPatient = await kickOff(`${t.base}/Patient/$export`, t.key, {
+      method: "POST",
+      json: { resourceType: "Parameters", parameter: [{ name: "patient", valueReference: { reference: "Group/g2" } }] },
+    });
+    expect(badPatient.status).toBe(400);
     // Unsupported parameters are ignored under handling=lenient.
     const lenient = await kickOff(`${t.base}/$export?_elements=id&_type=Patient`, t.key, {
       headers: { Prefer: "respond-async, handling=lenient" },
@@ -205,6 +232,17 @@ describe("export", () => {
     expect(
       all.some((k) => k.startsWith("Practitioner/") || k.startsWith("Organization/") || k.startsWith("Medication/")),
     ).toBe(false);
+  });
+
+  it("patient level with the patient parameter: those patients' compartments only", async () => {
+    const { manifest } = await exportAll(`${t.base}/Patient/$export?_type=Patient,Observation`, t.key, undefined, {
+      method: "POST",
+      json: {
+        resourceType: "Parameters",
+        parameter: [{ name: "patient", valueReference: { reference: "Patient/p2" } }],
+      },
+    });
+    expect(await exported(manifest)).toEqual(["Observation/obs-p2", "Patient/p2"]);
   });
 
   it("group level: the members' compartments only", async () => {

@@ -100,7 +100,9 @@ export function parseExportParams(raw: RawParam[], level: ExportLevel, lenient: 
     return v[0] ?? null;
   };
 
-  const format = once("_outputFormat");
+  // An unencoded `+` in a query string arrives as a space (`application/fhir ndjson`); clients commonly
+  // send the spec's example `_outputFormat=application/fhir+ndjson` exactly so.
+  const format = once("_outputFormat")?.replaceAll(" ", "+") ?? null;
   if (format !== null && !NDJSON_FORMATS.has(format)) {
     throw bad("_outputFormat", `'${format}' is not supported; use application/fhir+ndjson`);
   }

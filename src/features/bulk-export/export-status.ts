@@ -50,7 +50,10 @@ export async function readExportStatus({
 }): Promise<ExportStatusResult> {
   const job = await ownJob(ctx, input.jobId);
   if (job.status === "failed") {
-    throw new AppError("internal", `The export failed: ${job.error ?? "unknown error"}`, { code: "export_failed" });
+    throw new AppError("internal", `The export failed: ${job.error ?? "unknown error"}`, {
+      code: "export_failed",
+      reported: true,
+    });
   }
   if (job.status === "completed") {
     return {

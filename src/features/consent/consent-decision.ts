@@ -86,25 +86,22 @@ function combine(verdicts: ConsentVerdict[]): boolean {
   return !verdicts.includes("deny") && verdicts.includes("permit");
 }
 
-interface ConsentRow {
+export interface ConsentRow {
   pid: string;
   body: string;
 }
 
 /**
- * Which of `patientIds` currently consent to share their data with organization `orgId` in store
- * `storeId`. One query: the Consents of those patients through the reference index (Consent `patient`
- * rows), evaluated here.
+ * The Consents of `patientIds` in store `storeId`, through the reference index (Consent `patient` rows),
+ * as one statement (run alone by `patientsWithConsent`, or in a batch); evaluate its rows with
+ * `consentingAmong`.
  */
-export async function patientsWithConsent(
+export function consentRowsStatement(
   db: D1Database,
   storeId: string,
-  orgId: string,
   patientIds: readonly string[],
-): Promise<Set<string>> {
-  const wanted = [...new Set(patientIds)];
-  if (wanted.length === 0) return new Set();
-  const res = await db
+): D1PreparedStatement {
+  return db
     .prepare(
       `SELECT x.tid AS pid, f.body AS body
        FROM fhir_search_scope sc
@@ -114,9 +111,23 @@ export async function patientsWithConsent(
        CROSS JOIN fhir_resources f ON f.store_id = sc.store_id AND f.resource_type = 'Consent' AND f.id = R.id AND f.deleted = 0
        WHERE sc.store_id = ?1 AND sc.resource_type = 'Consent'`,
     )
-    .bind(storeId, JSON.stringify(wanted))
-    .all<ConsentRow>();
-  return decide(res.results, orgId, new Set(wanted));
+    .bind(storeId, JSON.stringify([...new Set(patientIds)]));
+}
+
+/** Which of `patientIds` consent to share with `orgId`, from the rows of `consentRowsStatement`. */
+export const consentingAmong = (rows: ConsentRow[], orgId: string, patientIds: readonly string[]): Set<string> =>
+  decide(rows, orgId, new Set(patientIds));
+
+/** Which of `patientIds` currently consent to share their data with organization `orgId` in store `storeId`. */
+export async function patientsWithConsent(
+  db: D1Database,
+  storeId: string,
+  orgId: string,
+  patientIds: readonly string[],
+): Promise<Set<string>> {
+  if (patientIds.length === 0) return new Set();
+  const res = await consentRowsStatement(db, storeId, patientIds).all<ConsentRow>();
+  return consentingAmong(res.results, orgId, patientIds);
 }
 
 /** Whether one patient currently consents to share with `orgId`. */

@@ -1,8 +1,7 @@
 /**
  * THE authorisation point of the FHIR API: every interaction (single, batch entry, transaction entry,
  * search, history, operation) asks here. Scopes come from src/features/auth/scopes.ts (platform
- * `fhir:read`/`fhir:write` or SMART v1/v2 scopes). The patient-compartment and consent work extends
- * this file.
+ * `fhir:read`/`fhir:write` or SMART v1/v2 scopes).
  *
  * Rules:
  * - no grant for (interaction, type) → 403;
@@ -11,10 +10,15 @@
  *   (seed 001: "The token does not have permission to access this patient's data");
  * - v2 query-constrained grants (`patient/Observation.rs?category=laboratory`): reads must match
  *   a constraint; writes through a constrained-only grant are refused, because a write cannot be
- *   checked against a search before it exists.
+ *   checked against a search before it exists;
+ * - consent-required credentials (seed 001): a patient's data is readable only while the patient has an
+ *   active Consent permitting the credential's organization (src/features/consent) → 403 for direct
+ *   reads; searches, includes, $everything and bulk export leave such patients out instead. Consent
+ *   governs what a credential may see: writes are not consent-gated.
  */
 import { errors } from "../../platform/errors";
 import { type FhirInteraction, fhirAccess } from "../auth/scopes";
+import { assertConsented } from "../consent/consent-access";
 import type { FhirCtx } from "./fhir-ctx";
 import { findMatches } from "./find-matches";
 import { getParam, patientCompartmentParams } from "./search/definitions";
@@ -29,6 +33,8 @@ export interface FhirGrant {
   constraints: URLSearchParams[] | null;
   /** Set when only patient/ scopes grant access: the patient whose compartment applies. */
   patientId: string | null;
+  /** Seed 001: the credential sees a patient's data only while the patient consents (src/features/consent). */
+  consentRequired: boolean;
 }
 
 const WRITES: ReadonlySet<FhirInteraction> = new Set(["create", "update", "patch", "delete"]);
@@ -54,6 +60,7 @@ export function authorize(ctx: FhirCtx, interaction: FhirInteraction, resourceTy
     resourceType,
     constraints: access.constraints,
     patientId: access.patientScoped ? p.patientId : null,
+    consentRequired: p.consentRequired,
   };
 }
 
@@ -101,6 +108,7 @@ export function assertInCompartment(grant: FhirGrant, resource: FhirResource): v
  */
 export async function assertReadable(ctx: FhirCtx, grant: FhirGrant, resource: FhirResource): Promise<void> {
   assertInCompartment(grant, resource);
+  if (grant.consentRequired) await assertConsented(ctx, resource as Record<string, unknown>);
   if (!grant.constraints || typeof resource.id !== "string") return;
   for (const constraint of grant.constraints) {
     const params = new URLSearchParams(constraint);
@@ -113,4 +121,5 @@ export async function assertReadable(ctx: FhirCtx, grant: FhirGrant, resource: F
 }
 
 /** Whether resources must be looked at under this grant (plain scopes need no per-resource check). */
-export const needsResourceCheck = (grant: FhirGrant): boolean => grant.patientId !== null || grant.constraints !== null;
+export const needsResourceCheck = (grant: FhirGrant): boolean =>
+  grant.patientId !== null || grant.constraints !== null || grant.consentRequired;

@@ -2,10 +2,11 @@
  * GET [base]/metadata (FHIR R4 http.html#capabilities): a CapabilityStatement generated from what this
  * server implements: the interactions of the routes in fhir.routes.ts and, per resource type, the search
  * parameters of the search helper's definitions (src/generated/search-params.json). Built once per
- * isolate; only the base URL differs between stores.
+ * isolate; stores differ only by their base URL and their custom search parameters (activated by
+ * $reindex), which are added to their types' entries.
  */
 import { nowIso } from "../../platform/clock";
-import { getParam, paramsOf, RESOURCE_TYPES, targetTypes } from "./search/definitions";
+import { type CustomParams, getParam, paramsOf, RESOURCE_TYPES, targetTypes } from "./search/definitions";
 import { FHIR_VERSION } from "./validation";
 
 /** Instance and type interactions implemented for every resource type (see fhir.routes.ts). */
@@ -35,6 +36,12 @@ export const OPERATIONS: CapabilityOperation[] = [
     definition: "http://hl7.org/fhir/OperationDefinition/Resource-validate",
     documentation: "POST [type]/$validate or [type]/[id]/$validate; answers an OperationOutcome",
   },
+  {
+    name: "reindex",
+    definition: "urn:hearth:OperationDefinition:reindex",
+    documentation:
+      "POST [base]/$reindex or [type]/$reindex: activates the store's SearchParameter resources and rebuilds its search indexes",
+  },
 ];
 
 const SEARCH_RESULT_PARAMS = [
@@ -48,7 +55,7 @@ const SEARCH_RESULT_PARAMS = [
   "_total",
 ];
 
-let cached: { resources: unknown[]; common: unknown[]; date: string } | null = null;
+let cached: ReturnType<typeof build> | null = null;
 
 function build() {
   const revIncludes = new Map<string, string[]>();
@@ -80,7 +87,10 @@ function build() {
       searchInclude: includes.sort(),
       searchParam: params
         .filter((d) => !d.code.startsWith("_"))
-        .map((d) => ({ name: d.code, type: d.type === "content" ? "string" : d.type }))
+        .map((d): { name: string; type: string; documentation?: string } => ({
+          name: d.code,
+          type: d.type === "content" ? "string" : d.type,
+        }))
         .sort((a, b) => a.name.localeCompare(b.name)),
       operation: OPERATIONS.map(({ name, definition }) => ({ name, definition })),
     };
@@ -97,11 +107,25 @@ function build() {
   return { resources, common, date: nowIso() };
 }
 
+/** A type's entry with the store's custom parameters of that type added. */
+function withCustom(entry: ReturnType<typeof build>["resources"][number], custom: CustomParams) {
+  const own = custom.get(entry.type);
+  if (!own) return entry;
+  const extra = [...own.values()].map((d) => ({
+    name: d.code,
+    type: d.type,
+    documentation: "Custom search parameter of this store (a SearchParameter activated by $reindex)",
+  }));
+  return { ...entry, searchParam: [...entry.searchParam, ...extra].sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
 export function capabilityStatement(
   base: string,
   software: { name: string; version: string },
+  custom?: CustomParams,
 ): Record<string, unknown> {
   cached ??= build();
+  const resources = custom ? cached.resources.map((r) => withCustom(r, custom)) : cached.resources;
   return {
     resourceType: "CapabilityStatement",
     status: "active",
@@ -127,7 +151,7 @@ export function capabilityStatement(
           ],
           description: "API key (X-API-KEY or Authorization: Bearer) or an OAuth 2.0 access token; SMART v1/v2 scopes",
         },
-        resource: cached.resources,
+        resource: resources,
         interaction: SYSTEM_INTERACTIONS.map((code) => ({ code })),
         searchParam: cached.common,
         operation: OPERATIONS.map(({ name, definition }) => ({ name, definition })),

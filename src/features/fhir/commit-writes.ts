@@ -8,6 +8,7 @@ import type { FhirCtx } from "./fhir-ctx";
 import { commitBatch } from "./repo/commit";
 import { duplicateError, findUniqueConflicts, identifierKeys, type UniqueKeyWrite } from "./repo/unique-keys";
 import { type WriteOp, writeStatements } from "./repo/write-ops";
+import { customParamsOf } from "./search/custom-params";
 
 /**
  * Writes among `ops` that would reuse an identifier of a type with a uniqueness rule (422 `duplicate`):
@@ -57,8 +58,9 @@ export async function commitWrites(
 ): Promise<void> {
   await assertUnique(ctx, ops);
   const db = ctx.services.db;
+  const custom = await customParamsOf(db, ctx.store.id, ctx.store.searchParamsVersion);
   await commitBatch(db, [
-    ...writeStatements(db, ctx.store.id, ops, ctx.store.settings.uniqueIdentifiers),
+    ...writeStatements(db, ctx.store.id, ops, ctx.store.settings.uniqueIdentifiers, custom),
     ...audit.map((a) => auditStatement(ctx, { storeId: ctx.store.id, ...a })),
     ...extra,
   ]);

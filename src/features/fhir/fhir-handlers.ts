@@ -26,6 +26,7 @@ import { readHistory } from "./read-history";
 import { readResource, vreadResource } from "./read-resource";
 import { etagOf, versionFromEtag } from "./resource-json";
 import { shapeResource } from "./search/bundle";
+import { customParamsOf } from "./search/custom-params";
 import { searchType } from "./search-type";
 import { conditionalUpdate, updateResource } from "./update-resource";
 import { validateOperation } from "./validate-operation";
@@ -241,7 +242,9 @@ export function fhirHandlers(base: FhirBase): Record<FhirRouteName, FhirHandler>
         }
         root = baseUrl(url.origin, base, storeId);
       }
-      return fhirJson(p, 200, capabilityStatement(root, SOFTWARE));
+      // The store's custom search parameters (none for /FHIR/R4, whose store is known only once authenticated).
+      const custom = base.hasStore ? await customParamsOf(c.var.services.db, c.req.param("storeId") ?? "") : undefined;
+      return fhirJson(p, 200, capabilityStatement(root, SOFTWARE, custom));
     },
     historySystem: history("system"),
     historyType: history("type"),
@@ -321,7 +324,10 @@ export function fhirHandlers(base: FhirBase): Record<FhirRouteName, FhirHandler>
       const call = await open(c, base, "read");
       const resourceType = resourceTypeParam(c);
       const id = c.req.param("id") ?? "";
-      const row = await readResource({ ctx: call.ctx, input: { resourceType, id } });
+      const row = await readResource({
+        ctx: call.ctx,
+        input: { resourceType, id, prefetched: c.var.prefetchedRead },
+      });
       auditRead(c, call, { action: "fhir.read", entityType: resourceType, entityId: id, outcome: 200 });
       const headers = versionHeaders(row);
       // Conditional read (FHIR R4 http.html#cread): If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).

@@ -7,11 +7,12 @@
  * `{type}` / `{id}` patterns that would also match them.
  */
 import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
-import { authenticate } from "../../middleware/authenticate";
+import { authenticateAndLimit } from "../../middleware/authenticate";
 import { limitBody } from "../../middleware/body";
-import { RATE_POLICIES, rateLimit } from "../../middleware/rate-limit";
+import { RATE_POLICIES } from "../../middleware/rate-limit";
 import { bearerOrApiKey, errorResponses } from "../../platform/openapi-schemas";
 import { MAX_BUNDLE_BODY_BYTES, MAX_RESOURCE_BODY_BYTES } from "./limits";
+import { prefetchRead } from "./read-prefetch";
 
 export interface FhirBase {
   /** OpenAPI-style prefix, e.g. `/fhir/{storeId}`. */
@@ -43,7 +44,7 @@ const idParam = { id: p("id", "The logical id of the resource") };
 const vidParam = { vid: p("vid", "A version id") };
 
 const errs = (...statuses: number[]) => errorResponses("fhir", [400, 401, 403, 404, 406, 429, 500, ...statuses]);
-const authed = [authenticate, rateLimit(RATE_POLICIES.fhir)];
+const authed = [authenticateAndLimit(RATE_POLICIES.fhir)];
 
 export type FhirRouteName =
   | "metadata"
@@ -276,7 +277,12 @@ const SPECS: Spec[] = [
 export function fhirRoutes(base: FhirBase) {
   return SPECS.map((s) => {
     const params = { ...(base.hasStore ? storeParam : {}), ...s.params };
-    const middleware = [...(s.public ? [] : authed), ...(s.body ? [limitBody(s.body.bytes)] : [])];
+    const middleware = [
+      // Before authentication, so the resource read overlaps the credential check (read-prefetch.ts).
+      ...(s.name === "read" ? [prefetchRead] : []),
+      ...(s.public ? [] : authed),
+      ...(s.body ? [limitBody(s.body.bytes)] : []),
+    ];
     const bodyContent = s.body
       ? s.body.form
         ? { "application/x-www-form-urlencoded": { schema: s.body.schema } }

@@ -6,7 +6,7 @@
  * be attributed exactly, goes through `findMatches` one by one. This keeps a large bundle to a few dozen
  * D1 queries (a Worker invocation may make at most 1,000).
  */
-import { AppError } from "../../platform/errors";
+import { AppError, errors } from "../../platform/errors";
 import { mapLimit } from "./bundle/map-limit";
 import type { FhirCtx } from "./fhir-ctx";
 import { findMatches } from "./find-matches";
@@ -26,6 +26,21 @@ export type LookupResult = { ok: true; ids: string[] } | { ok: false; error: unk
  */
 const GROUP_SIZE = 50;
 const CONCURRENCY = 8;
+/**
+ * Most searches one call may run. D1 allows 1,000 queries per Worker invocation (Workers Paid); a
+ * bundle resolves its conditional targets and its conditional references with one call each, and
+ * also reads current versions and commits, so two calls at this cap stay well under it. Beyond it
+ * the answer is a 413 that names the limit, not a Worker killed half-way.
+ */
+export const MAX_LOOKUP_SEARCHES = 400;
+
+function tooManySearches(n: number) {
+  return errors.tooLarge(
+    `Resolving this bundle's conditional criteria would take ${n} separate searches; the limit is ${MAX_LOOKUP_SEARCHES}. ` +
+      `Criteria of the form identifier=system|value are answered ${GROUP_SIZE} at a time; split the bundle or use those.`,
+    { code: "too_many_conditional_searches", details: { limit: MAX_LOOKUP_SEARCHES, searches: n } },
+  );
+}
 /** A token value without the characters FHIR search escapes (`,` `$` `\`) and with exactly one `|`. */
 const SIMPLE_TOKEN = /^[^,$\\|]*\|[^,$\\|]+$/;
 
@@ -80,6 +95,7 @@ export async function findMatchesMany(ctx: FhirCtx, lookups: Lookup[]): Promise<
     }
     for (let i = 0; i < items.length; i += GROUP_SIZE) chunks.push({ type, items: items.slice(i, i + GROUP_SIZE) });
   }
+  if (chunks.length + single.length > MAX_LOOKUP_SEARCHES) throw tooManySearches(chunks.length + single.length);
   await mapLimit(chunks, CONCURRENCY, async ({ type, items }) => {
     const tokens = [...new Set(items.map((x) => x.token))];
     const params = new URLSearchParams();
@@ -121,6 +137,8 @@ export async function findMatchesMany(ctx: FhirCtx, lookups: Lookup[]): Promise<
     }
     for (const x of items) results[x.index] = { ok: true, ids: (byToken.get(x.token) ?? []).slice(0, 2) };
   });
+  // Grouped searches whose answer could not be attributed fall back to one search per criterion.
+  if (chunks.length + single.length > MAX_LOOKUP_SEARCHES) throw tooManySearches(chunks.length + single.length);
   const singles = await mapLimit(single, CONCURRENCY, (i) => one(ctx, lookups[i]!));
   single.forEach((i, n) => {
     results[i] = singles[n]!;

@@ -8,11 +8,12 @@ import { bulkExportRouter } from "../bulk-export";
 import { everythingRouter } from "./everything";
 import { FHIR_BASES, fhirRoutes } from "./fhir.routes";
 import { fhirHandlers } from "./fhir-handlers";
+import { reindexRouter } from "./reindex";
 
 export const fhirRouter = createRouter();
 
 /** Routers of FHIR operations served under the same bases; mounted first (see above). */
-const operationRouters: ReturnType<typeof createRouter>[] = [everythingRouter, bulkExportRouter];
+const operationRouters: ReturnType<typeof createRouter>[] = [everythingRouter, bulkExportRouter, reindexRouter];
 for (const r of operationRouters) fhirRouter.route("/", r);
 
 for (const base of FHIR_BASES) {

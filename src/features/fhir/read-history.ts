@@ -51,9 +51,19 @@ export async function readHistory({
     if (needsResourceCheck(grant)) await readResource({ ctx, input: { resourceType: resourceType!, id } });
     else if (!(await readCurrent(ctx.services.db, ctx.store.id, resourceType!, id))) throw unknown();
   } else if (needsResourceCheck(grant)) {
-    throw errors.forbidden("History across resources needs a grant that is not limited to a patient or a query", {
-      details: { interaction: level },
-    });
+    // Type and system history mix every patient's versions; filtering them per patient (compartment, query
+    // constraint or consent) is not offered, so such credentials are told why instead of seeing a subset.
+    const reason = grant.consentRequired
+      ? "a consent-required credential"
+      : grant.patientId !== null
+        ? "a credential limited to one patient"
+        : "a query-constrained scope";
+    throw errors.forbidden(
+      `History across resources is not available to ${reason}; read each resource's own _history`,
+      {
+        details: { interaction: level },
+      },
+    );
   }
   if (strict) {
     const unknown = [...params.keys()].filter((k) => !KNOWN.has(k));

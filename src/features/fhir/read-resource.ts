@@ -1,6 +1,7 @@
 import { errors } from "../../platform/errors";
 import { assertReadable, authorize, needsResourceCheck } from "./access";
 import type { FhirCtx } from "./fhir-ctx";
+import { type PrefetchedRead, prefetchedRow } from "./read-prefetch";
 import { type HistoryRow, readCurrent, readVersion, type VersionRow } from "./repo/rows";
 import { isValidId } from "./resource-json";
 import type { FhirResource } from "./validation";
@@ -21,11 +22,15 @@ export async function readResource({
   input,
 }: {
   ctx: FhirCtx;
-  input: { resourceType: string; id: string };
+  /** `prefetched`: the row requested before authentication (read-prefetch.ts), used only if it matches. */
+  input: { resourceType: string; id: string; prefetched?: PrefetchedRead };
 }): Promise<VersionRow> {
   const grant = authorize(ctx, "read", input.resourceType);
   if (!isValidId(input.id)) throw notFoundResource(input.resourceType, input.id);
-  const row = await readCurrent(ctx.services.db, ctx.store.id, input.resourceType, input.id);
+  const prefetched = prefetchedRow(input.prefetched, ctx.store.id, input.resourceType, input.id);
+  const row = prefetched
+    ? prefetched.row
+    : await readCurrent(ctx.services.db, ctx.store.id, input.resourceType, input.id);
   if (!row) throw notFoundResource(input.resourceType, input.id);
   if (row.deleted) throw goneResource(row);
   if (needsResourceCheck(grant)) await assertReadable(ctx, grant, JSON.parse(row.body) as FhirResource);

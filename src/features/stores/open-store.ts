@@ -28,6 +28,11 @@ export async function openStore(
 ): Promise<StoreRow> {
   const own = ctx.principal.storeId;
   if (own !== null && own !== storeId) throw storeNotFound(storeId);
+  // Read together with the credential (authenticate): as fresh as reading it here, one round trip less.
+  if (ctx.routeStore?.id === storeId) {
+    if (!ctx.routeStore.row) throw storeNotFound(storeId);
+    return ctx.routeStore.row;
+  }
   if (purpose === "read") {
     const hit = readCache.get(storeId);
     if (hit && Date.now() - hit.at < READ_CACHE_MS && hit.row.orgId === ctx.principal.orgId) return hit.row;

@@ -15,6 +15,8 @@ export interface StoreRow {
   apiKeyId: string | null;
   isDefault: boolean;
   settings: StoreSettings;
+  /** Bumped by $reindex: the version of the store's custom search parameters (0 = none ever). */
+  searchParamsVersion: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -31,12 +33,13 @@ interface RawStoreRow {
   api_key_id: string | null;
   is_default: number;
   settings: string;
+  search_params_version: number;
   created_at: string;
   updated_at: string;
 }
 
 export const STORE_COLUMNS =
-  "id, org_id, name, description, region, fhir_version, infrastructure, status, api_key_id, is_default, settings, created_at, updated_at";
+  "id, org_id, name, description, region, fhir_version, infrastructure, status, api_key_id, is_default, settings, search_params_version, created_at, updated_at";
 
 export function storeFromRaw(r: RawStoreRow): StoreRow {
   return {
@@ -51,6 +54,7 @@ export function storeFromRaw(r: RawStoreRow): StoreRow {
     apiKeyId: r.api_key_id,
     isDefault: r.is_default === 1,
     settings: parseStoreSettings(r.settings),
+    searchParamsVersion: Number(r.search_params_version ?? 0),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

@@ -6,10 +6,29 @@ import { d1Executor } from "./sql-executor";
 /** Sets up to this size are purged inside the request; larger ones go to the JOBS queue. */
 export const INLINE_PURGE_LIMIT = 20_000;
 
-/** Removes a retired set: its vectors first (ids are the code row ids), then its rows. */
-export function purgeSetWithVectors(deps: TerminologyDeps, setId: number, systemId: string): Promise<number> {
+/**
+ * R2 folder of the objects other features derive from one code set (e.g. the extraction dictionary).
+ * A set's codes never change, so its id keys them; they go when the set is purged.
+ */
+export const codeSetArtifactPrefix = (setId: number): string => `code-sets/${setId}/`;
+
+/** Removes a retired set: its vectors first (ids are the code row ids), then its rows and derived objects. */
+export async function purgeSetWithVectors(deps: TerminologyDeps, setId: number, systemId: string): Promise<number> {
   const ns = vectorNamespace(systemId);
-  return purgeCodeSet(d1Executor(deps.db), setId, (ids) => deps.vectors.deleteByIds(ns, ids.map(String)));
+  const removed = await purgeCodeSet(d1Executor(deps.db), setId, (ids) =>
+    deps.vectors.deleteByIds(ns, ids.map(String)),
+  );
+  await deleteArtifacts(deps.blobs, setId);
+  return removed;
+}
+
+async function deleteArtifacts(blobs: R2Bucket, setId: number): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await blobs.list({ prefix: codeSetArtifactPrefix(setId), ...(cursor ? { cursor } : {}) });
+    if (page.objects.length) await blobs.delete(page.objects.map((o) => o.key));
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
 }
 
 /** Purges now when small, else queues it (`terminology.purge`). */

@@ -24,14 +24,22 @@ import { maxBundleEntries } from "../limits";
 import { applyFhirPathPatch, applyJsonPatch } from "../patch";
 import { assertIdMatches, checkedResource, deleteOp, newVersionOp, updateOp } from "../plan-write";
 import { goneResource, notFoundResource } from "../read-resource";
-import { conditionalReferences, mapReferences } from "../references";
+import { mapReferences } from "../references";
 import { commitBatch } from "../repo/commit";
 import { keyOf, readCurrentMany, type VersionRow } from "../repo/rows";
 import { type WriteOp, writeStatements } from "../repo/write-ops";
 import { etagOf, isJsonObject } from "../resource-json";
+import { customParamsOf } from "../search/custom-params";
 import { assertCurrentWritable, checkIfMatch } from "../update-resource";
 import type { FhirResource } from "../validation";
 import type { BundleResult, EntryResult } from "./bundle-result";
+import {
+  addWritten,
+  type BundleWrites,
+  criteriaKey,
+  emptyBundleWrites,
+  resolveConditionalRefs,
+} from "./conditional-refs";
 import { type BundleEntryError, entryError } from "./entry-error";
 import { mapLimit } from "./map-limit";
 import { type EntryKind, type ParsedEntry, parseBundle } from "./parse-bundle";
@@ -208,11 +216,18 @@ export async function processBundle({
     } else resolvedTargets.set(key, w.e.index);
   }
 
-  // 4. Conditional references, resolved by search once per distinct reference.
+  // 4. Conditional references, resolved by search once per distinct reference; in a transaction
+  //    against the state after its writes (R4 http.html#trules, conditional-refs.ts).
   const writers = live().filter(
     (w) => !w.existing && (w.e.kind === "create" || w.e.kind === "update" || w.e.kind === "cond-update"),
   );
-  const conditional = await resolveConditionalRefs(ctx, writers, fail);
+  const conditional = await resolveConditionalRefs(
+    ctx,
+    writers.filter((w) => !w.failed),
+    (w) => w.e.resource,
+    fail,
+    isTx ? await bundleWrites(ctx, live()) : null,
+  );
 
   // 5. Rewrite references, validate, check identity rules.
   for (const w of writers) {
@@ -281,7 +296,9 @@ export async function processBundle({
     detail: `entries=${work.length} written=${n}`,
   });
   const db = ctx.services.db;
-  const statements = (list: WriteOp[]) => writeStatements(db, ctx.store.id, list, ctx.store.settings.uniqueIdentifiers);
+  const custom = await customParamsOf(db, ctx.store.id, ctx.store.searchParamsVersion);
+  const statements = (list: WriteOp[]) =>
+    writeStatements(db, ctx.store.id, list, ctx.store.settings.uniqueIdentifiers, custom);
   if (isTx) {
     await commitBatch(db, [
       ...statements(writeOps),
@@ -404,59 +421,21 @@ async function resolveConditionalTargets(ctx: FhirCtx, work: Work[], fail: (w: W
   }
 }
 
-async function resolveConditionalRefs(
-  ctx: FhirCtx,
-  writers: Work[],
-  fail: (w: Work, err: unknown) => void,
-): Promise<Map<string, string>> {
-  const refsOf = new Map<Work, Set<string>>();
-  const all = new Set<string>();
-  for (const w of writers) {
-    if (w.failed) continue;
-    const refs = conditionalReferences(w.e.resource);
-    if (refs.size) {
-      refsOf.set(w, refs);
-      for (const r of refs) all.add(r);
+/** What a transaction writes, for its conditional references (conditional-refs.ts). */
+async function bundleWrites(ctx: FhirCtx, work: Work[]): Promise<BundleWrites> {
+  const writes = emptyBundleWrites(await customParamsOf(ctx.services.db, ctx.store.id, ctx.store.searchParamsVersion));
+  for (const w of work) {
+    const { e } = w;
+    const type = e.resourceType!;
+    if (e.kind === "create" && e.ifNoneExist && w.targetId) {
+      writes.byIfNoneExist.set(criteriaKey(type, e.ifNoneExist, "ifNoneExist"), keyOf(type, w.targetId));
     }
+    if (!w.targetId || w.noop || w.existing) continue;
+    if (e.kind === "create" || e.kind === "update" || e.kind === "cond-update") {
+      addWritten(writes, type, w.targetId, e.resource);
+    } else if (e.kind === "delete" || e.kind === "cond-delete") writes.deleted.add(keyOf(type, w.targetId));
   }
-  const resolved = new Map<string, string>();
-  if (all.size === 0) return resolved;
-  const failures = new Map<string, unknown>();
-  const lookups: { ref: string; type: string; params: URLSearchParams }[] = [];
-  for (const ref of all) {
-    const q = ref.indexOf("?");
-    const type = ref.slice(0, q);
-    try {
-      authorize(ctx, "search", type);
-      lookups.push({ ref, type, params: criteriaParams(ref.slice(q + 1), `Conditional reference '${ref}'`) });
-    } catch (err) {
-      failures.set(ref, err);
-    }
-  }
-  const settled = await findMatchesMany(
-    ctx,
-    lookups.map((l) => ({ resourceType: l.type, params: l.params })),
-  );
-  lookups.forEach(({ ref, type }, i) => {
-    const m = settled[i]!;
-    if (!m.ok) failures.set(ref, m.error);
-    else if (m.ids.length === 0) {
-      failures.set(
-        ref,
-        errors.notFound(`Conditional reference '${ref}' matched no resource`, { code: "reference_not_found" }),
-      );
-    } else if (m.ids.length > 1) failures.set(ref, tooManyMatches(`Conditional reference '${ref}'`, m.ids.length));
-    else resolved.set(ref, `${type}/${m.ids[0]}`);
-  });
-  for (const [w, refs] of refsOf) {
-    for (const ref of refs) {
-      if (failures.has(ref)) {
-        fail(w, failures.get(ref));
-        break;
-      }
-    }
-  }
-  return resolved;
+  return writes;
 }
 
 /** JSON Patch documents in a bundle travel as a Binary (FHIR R4 http.html#transaction, "patch"). */

@@ -1,9 +1,12 @@
 /**
  * The key list of a $everything: which resources, in which order, as (rid, type, id) only. One SQL
- * statement over the search index (migrations/0002_fhir_search.sql):
+ * statement over the search index (migrations/0002_fhir_search.sql), which resolves the store's scope
+ * keys itself (fhir_search_scope joined by type name), so it needs no earlier read and can go to D1 in
+ * the same batch as the subject's row:
  *   m     the subject Patient(s) (and the Person), plus every compartment member: reference-index rows
  *         (sk, p, tid = patient, tt = 'Patient') for each (type, compartment code) pair, an index range
- *         probe per pair on fhir_idx_reference_t (sk, p, tid, tt);
+ *         probe per pair on fhir_idx_reference_t (sk, p, tid, tt); pairs of types the store does not hold
+ *         drop out at the scope join;
  *   refs  what those members reference through any reference search parameter (one level), restricted
  *         to the shared types the caller may read (Practitioner, Organization, Location, Medication ...),
  *         distinct targets first, then one primary-key probe each;
@@ -19,83 +22,86 @@ export interface EverythingKeyQuery {
   storeId: string;
   /** Subject patient ids. */
   patients: string[];
-  patientSk: number | null;
   /** The Person of Person/$everything. */
-  person: { sk: number; id: string } | null;
-  /** [sk, reference code] pairs that make a resource a compartment member. */
-  memberPairs: [number, string][];
+  personId: string | null;
+  /** [type, reference code] pairs that make a resource a compartment member. */
+  memberPairs: [string, string][];
   /** The shared (non-compartment) types that may be returned as referenced resources. */
   refTypes: string[];
-  /** Scope keys of every type that may appear in the result. */
-  allowedSks: number[];
+  /** Every type that may appear in the result. */
+  allowedTypes: string[];
   since: number | null;
-  window: { lo: number; hi: number; pairs: [number, string][] } | null;
+  /** Care-date window [lo, hi] and the [type, date code] pairs it applies to. */
+  window: { lo: number; hi: number; pairs: [string, string][] } | null;
   /** Consent-required caller: members may belong to no patient outside `patients`. */
   consent: boolean;
 }
 
 export interface EverythingKey {
   rid: number;
-  sk: number;
+  /** Resource type. */
+  rt: string;
   id: string;
 }
 
-export async function everythingKeys(db: D1Database, q: EverythingKeyQuery): Promise<EverythingKey[]> {
-  if (q.allowedSks.length === 0 || (q.patients.length === 0 && !q.person)) return [];
+/** The key-list statement (run it alone with `everythingKeys`, or in a batch). Null when nothing can match. */
+export function everythingKeysStatement(db: D1Database, q: EverythingKeyQuery): D1PreparedStatement | null {
+  if (q.allowedTypes.length === 0 || (q.patients.length === 0 && !q.personId)) return null;
   const sql = new SqlBuilder();
   const b = (v: string | number) => sql.bind(v);
+  const store = b(q.storeId);
   const pats = b(JSON.stringify(q.patients));
-  const pairs = b(JSON.stringify(q.memberPairs));
-  // "sk:code" keys: tested with IN against a list computed once per statement, never re-parsed per row.
-  const pairKeys = b(JSON.stringify(q.memberPairs.map(([sk, code]) => `${sk}:${code}`)));
+  // "Type:code" keys: tested with IN against a list computed once per statement, never re-parsed per row.
+  const pairKeys = b(JSON.stringify(q.memberPairs.map(([type, code]) => `${type}:${code}`)));
   const members = [
-    `SELECT x.rid AS rid FROM json_each(${pairs}) j CROSS JOIN json_each(${pats}) pt CROSS JOIN fhir_idx_reference x
-       ON x.sk = j.value->>0 AND x.p = j.value->>1 AND x.tid = pt.value AND x.tt = 'Patient'`,
+    `SELECT x.rid AS rid FROM json_each(${b(JSON.stringify(q.memberPairs))}) j
+       CROSS JOIN fhir_search_scope sc ON sc.store_id = ${store} AND sc.resource_type = j.value->>0
+       CROSS JOIN json_each(${pats}) pt
+       CROSS JOIN fhir_idx_reference x ON x.sk = sc.sk AND x.p = j.value->>1 AND x.tid = pt.value AND x.tt = 'Patient'`,
+    `SELECT R.rid FROM fhir_search_scope sc CROSS JOIN json_each(${pats}) pt
+       CROSS JOIN fhir_search_res R ON R.sk = sc.sk AND R.id = pt.value
+       WHERE sc.store_id = ${store} AND sc.resource_type = 'Patient'`,
   ];
-  if (q.patientSk !== null)
-    members.push(
-      `SELECT R.rid FROM json_each(${pats}) pt CROSS JOIN fhir_search_res R ON R.sk = ${b(q.patientSk)} AND R.id = pt.value`,
-    );
-  if (q.person)
-    members.push(`SELECT R.rid FROM fhir_search_res R WHERE R.sk = ${b(q.person.sk)} AND R.id = ${b(q.person.id)}`);
+  if (q.personId !== null)
+    members.push(`SELECT R.rid FROM fhir_search_scope sc CROSS JOIN fhir_search_res R ON R.sk = sc.sk AND R.id = ${b(q.personId)}
+       WHERE sc.store_id = ${store} AND sc.resource_type = 'Person'`);
 
-  const conds = [`R.sk IN (SELECT value FROM json_each(${b(JSON.stringify(q.allowedSks))}))`];
+  const conds = [`S.resource_type IN (SELECT value FROM json_each(${b(JSON.stringify(q.allowedTypes))}))`];
   if (q.since !== null) conds.push(`R.lu >= ${b(q.since)}`);
   if (q.window) {
-    const datedSks = b(JSON.stringify([...new Set(q.window.pairs.map(([sk]) => sk))]));
-    const datedKeys = b(JSON.stringify(q.window.pairs.map(([sk, code]) => `${sk}:${code}`)));
-    conds.push(`(R.sk NOT IN (SELECT value FROM json_each(${datedSks}))
-      OR EXISTS (SELECT 1 FROM fhir_idx_date d WHERE d.rid = R.rid AND (R.sk || ':' || d.p) IN (SELECT value FROM json_each(${datedKeys}))
+    const datedTypes = b(JSON.stringify([...new Set(q.window.pairs.map(([type]) => type))]));
+    const datedKeys = b(JSON.stringify(q.window.pairs.map(([type, code]) => `${type}:${code}`)));
+    conds.push(`(S.resource_type NOT IN (SELECT value FROM json_each(${datedTypes}))
+      OR EXISTS (SELECT 1 FROM fhir_idx_date d WHERE d.rid = R.rid AND (S.resource_type || ':' || d.p) IN (SELECT value FROM json_each(${datedKeys}))
         AND d.lo <= ${b(q.window.hi)} AND d.hi >= ${b(q.window.lo)}))`);
   }
   if (q.consent) {
     // Seed 001: a member that also belongs to a patient without consent (e.g. a shared Group) is left out.
-    const exempt = q.person ? `(R.sk = ${b(q.person.sk)} AND R.id = ${b(q.person.id)}) OR ` : "";
+    const exempt = q.personId !== null ? `(S.resource_type = 'Person' AND R.id = ${b(q.personId)}) OR ` : "";
     conds.push(`(${exempt}NOT EXISTS (SELECT 1 FROM fhir_idx_reference cz WHERE cz.rid = R.rid AND cz.tt = 'Patient'
-      AND (R.sk || ':' || cz.p) IN (SELECT value FROM json_each(${pairKeys}))
+      AND (S.resource_type || ':' || cz.p) IN (SELECT value FROM json_each(${pairKeys}))
       AND cz.tid NOT IN (SELECT value FROM json_each(${pats}))))`);
   }
-  const order = [
-    ...(q.person ? [`WHEN R.sk = ${b(q.person.sk)} THEN 0`] : []),
-    ...(q.patientSk !== null ? [`WHEN R.sk = ${b(q.patientSk)} THEN 1`] : []),
-  ];
+  const subjectFirst = q.personId !== null ? `WHEN S.resource_type = 'Person' AND R.id = ${b(q.personId)} THEN 0 ` : "";
   const text = `WITH m(rid) AS (${members.join(" UNION ")}),
     targets(tt, tid) AS (
       SELECT DISTINCT y.tt, y.tid FROM m CROSS JOIN fhir_idx_reference y ON y.rid = m.rid
       WHERE y.tt IN (SELECT value FROM json_each(${b(JSON.stringify(q.refTypes))}))
     ),
     refs(rid) AS (
-      SELECT T.rid FROM targets CROSS JOIN fhir_search_scope sc ON sc.store_id = ${b(q.storeId)} AND sc.resource_type = targets.tt
+      SELECT T.rid FROM targets CROSS JOIN fhir_search_scope sc ON sc.store_id = ${store} AND sc.resource_type = targets.tt
       CROSS JOIN fhir_search_res T ON T.sk = sc.sk AND T.id = targets.tid
     )
-    SELECT R.rid AS rid, R.sk AS sk, R.id AS id
+    SELECT R.rid AS rid, S.resource_type AS rt, R.id AS id
     FROM (SELECT rid FROM m UNION SELECT rid FROM refs) u CROSS JOIN fhir_search_res R ON R.rid = u.rid
+    CROSS JOIN fhir_search_scope S ON S.sk = R.sk
     WHERE ${conds.join(" AND ")}
-    ORDER BY ${order.length ? `CASE ${order.join(" ")} ELSE 2 END, ` : ""}R.rid`;
+    ORDER BY CASE ${subjectFirst}WHEN S.resource_type = 'Patient' THEN 1 ELSE 2 END, R.rid`;
   const stmt = finalizeSql(text, sql.params);
-  const res = await db
-    .prepare(stmt.sql)
-    .bind(...stmt.params)
-    .all<EverythingKey>();
-  return res.results;
+  return db.prepare(stmt.sql).bind(...stmt.params);
+}
+
+export async function everythingKeys(db: D1Database, q: EverythingKeyQuery): Promise<EverythingKey[]> {
+  const stmt = everythingKeysStatement(db, q);
+  return stmt ? (await stmt.all<EverythingKey>()).results : [];
 }

@@ -18,20 +18,30 @@
  */
 import { errors } from "../../../platform/errors";
 import { noConsent } from "../../consent/consent-access";
-import { patientsWithConsent } from "../../consent/consent-decision";
+import {
+  type ConsentRow,
+  consentingAmong,
+  consentRowsStatement,
+  patientsWithConsent,
+} from "../../consent/consent-decision";
 import { authorize } from "../access";
 import type { FhirCtx } from "../fhir-ctx";
 import { goneResource, notFoundResource } from "../read-resource";
-import { readCurrent } from "../repo/rows";
+import { fromRaw } from "../repo/rows";
 import { isValidId } from "../resource-json";
 import { type BundleLink, searchUrl } from "../search/bundle";
-import { getParam } from "../search/definitions";
+import { getParam, RESOURCE_TYPES } from "../search/definitions";
 import { parseReference } from "../search/extract";
 import { CLINICAL_DATE_PARAMS } from "./clinical-dates";
 import { compartmentRefCodes, isCompartmentType } from "./compartment";
-import { everythingKeys } from "./everything-keys";
+import {
+  type EverythingKey,
+  type EverythingKeyQuery,
+  everythingKeys,
+  everythingKeysStatement,
+} from "./everything-keys";
 import { type EverythingParams, parseEverythingParams } from "./everything-params";
-import { loadScopeKeys, readGrant, ridsMatchingConstraints } from "./read-grants";
+import { readGrant, ridsMatchingConstraints } from "./read-grants";
 
 export type EverythingSubject = "Patient" | "Person";
 
@@ -90,78 +100,111 @@ export async function planEverything({
   }
   if (!isValidId(id)) throw notFoundResource(subjectType, id);
   const db = ctx.services.db;
-  // Independent reads in parallel: the response cannot start before both are back.
-  const [row, scopes] = await Promise.all([
-    readCurrent(db, ctx.store.id, subjectType, id),
-    loadScopeKeys(db, ctx.store.id),
-  ]);
-  if (!row) throw notFoundResource(subjectType, id);
-  if (row.deleted) throw goneResource(row);
-
-  let patients = subjectType === "Patient" ? [id] : personPatients(JSON.parse(row.body) as Record<string, unknown>);
-  if (contextPatient !== null && subjectType === "Person") {
-    if (!patients.includes(contextPatient)) {
-      throw errors.forbidden("This credential may only access data in its patient's compartment", {
-        code: "patient_context",
-      });
-    }
-    patients = [contextPatient];
-  }
   const consent = ctx.principal.consentRequired;
-  if (consent && patients.length) {
-    const ok = await patientsWithConsent(db, ctx.store.id, ctx.principal.orgId, patients);
-    patients = patients.filter((p) => ok.has(p));
-    if (patients.length === 0) throw noConsent();
+  const subjectStmt = db
+    .prepare(
+      "SELECT resource_type, id, version_id, last_updated, deleted, body FROM fhir_resources WHERE store_id = ?1 AND resource_type = ?2 AND id = ?3",
+    )
+    .bind(ctx.store.id, subjectType, id);
+  const checkSubject = (raw: Parameters<typeof fromRaw>[0] | undefined) => {
+    if (!raw) throw notFoundResource(subjectType, id);
+    const row = fromRaw(raw);
+    if (row.deleted) throw goneResource(row);
+    return row;
+  };
+
+  let keys: EverythingKey[];
+  let patients: string[];
+  if (subjectType === "Patient") {
+    // One round trip: the subject, its Consents (consent-required callers) and the key list are
+    // independent of each other, so they go to D1 as one batch; the checks then decide in order.
+    patients = [id];
+    const keysStmt = everythingKeysStatement(db, keyQuery(ctx, params, patients, null, consent));
+    const stmts = [subjectStmt, ...(consent ? [consentRowsStatement(db, ctx.store.id, patients)] : [])];
+    if (keysStmt) stmts.push(keysStmt);
+    const results = await db.batch<Record<string, unknown>>(stmts);
+    checkSubject(results[0]?.results[0] as unknown as Parameters<typeof fromRaw>[0] | undefined);
+    if (consent) {
+      const rows = results[1]?.results as unknown as ConsentRow[];
+      if (!consentingAmong(rows, ctx.principal.orgId, patients).has(id)) throw noConsent();
+    }
+    keys = keysStmt ? ((results[stmts.length - 1]?.results ?? []) as unknown as EverythingKey[]) : [];
+  } else {
+    const row = checkSubject((await subjectStmt.first<Parameters<typeof fromRaw>[0]>()) ?? undefined);
+    patients = personPatients(JSON.parse(row.body) as Record<string, unknown>);
+    if (contextPatient !== null) {
+      if (!patients.includes(contextPatient)) {
+        throw errors.forbidden("This credential may only access data in its patient's compartment", {
+          code: "patient_context",
+        });
+      }
+      patients = [contextPatient];
+    }
+    if (consent && patients.length) {
+      const ok = await patientsWithConsent(db, ctx.store.id, ctx.principal.orgId, patients);
+      patients = patients.filter((p) => ok.has(p));
+      if (patients.length === 0) throw noConsent();
+    }
+    keys = await everythingKeys(db, keyQuery(ctx, params, patients, id, consent));
   }
 
-  const requested = params.types ? new Set(params.types) : null;
-  const memberPairs: [number, string][] = [];
-  const refTypes: string[] = [];
-  const allowedSks: number[] = [];
-  const windowPairs: [number, string][] = [];
-  const constrained = new Map<number, { type: string; constraints: URLSearchParams[] }>();
-  const typeOfSk = new Map<number, string>();
-  for (const [type, sk] of scopes) {
-    typeOfSk.set(sk, type);
-    const grant = readGrant(ctx, type);
-    if (!grant) continue;
-    // A patient-scoped grant covers one patient's compartment only.
-    if (grant.patientId !== null && (patients.length !== 1 || patients[0] !== grant.patientId)) continue;
-    const member = isCompartmentType(type);
-    if (member) for (const code of compartmentRefCodes(type)) memberPairs.push([sk, code]);
-    else if (grant.patientId === null) refTypes.push(type);
-    else continue;
-    if (requested && !requested.has(type)) continue;
-    allowedSks.push(sk);
-    if (grant.constraints) constrained.set(sk, { type, constraints: grant.constraints });
-    for (const code of CLINICAL_DATE_PARAMS[type] ?? []) if (getParam(type, code)) windowPairs.push([sk, code]);
-  }
-
-  let keys = await everythingKeys(db, {
-    storeId: ctx.store.id,
-    patients,
-    patientSk: scopes.get("Patient") ?? null,
-    person: subjectType === "Person" && scopes.has("Person") ? { sk: scopes.get("Person") as number, id } : null,
-    memberPairs,
-    refTypes,
-    allowedSks,
-    since: params.since,
-    window: params.window ? { ...params.window, pairs: windowPairs } : null,
-    consent,
-  });
-  for (const [sk, { type, constraints }] of constrained) {
-    const rids = keys.filter((k) => k.sk === sk).map((k) => k.rid);
-    if (rids.length === 0) continue;
+  // v2 query-constrained grants: their types' keys are checked against the constraints (one query each).
+  for (const type of new Set(keys.map((k) => k.rt))) {
+    const constraints = readGrant(ctx, type)?.constraints;
+    if (!constraints) continue;
+    const rids = keys.filter((k) => k.rt === type).map((k) => k.rid);
     const ok = await ridsMatchingConstraints(db, ctx.store.id, ctx.base, type, constraints, rids);
-    keys = keys.filter((k) => k.sk !== sk || ok.has(k.rid));
+    keys = keys.filter((k) => k.rt !== type || ok.has(k.rid));
   }
 
   const total = keys.length;
   const slice =
     params.count === null ? keys.slice(params.offset) : keys.slice(params.offset, params.offset + params.count);
-  const page = slice.map((k) => ({ type: typeOfSk.get(k.sk) as string, id: k.id }));
+  const page = slice.map((k) => ({ type: k.rt, id: k.id }));
   const path = `${ctx.base}/${subjectType}/${encodeURIComponent(id)}/$everything`;
   return { storeId: ctx.store.id, page, total, links: everythingLinks(path, params, total), params, patients };
+}
+
+/**
+ * What the key list may hold, from the caller's read grants per type (src/features/fhir/access.ts):
+ * compartment members of readable types, shared types it may read as referenced resources (not under
+ * a patient-context grant, as for direct reads), narrowed by `_type`; care-date pairs for `start`/`end`.
+ */
+function keyQuery(
+  ctx: FhirCtx,
+  params: EverythingParams,
+  patients: string[],
+  personId: string | null,
+  consent: boolean,
+): EverythingKeyQuery {
+  const requested = params.types ? new Set(params.types) : null;
+  const memberPairs: [string, string][] = [];
+  const refTypes: string[] = [];
+  const allowedTypes: string[] = [];
+  const windowPairs: [string, string][] = [];
+  for (const type of RESOURCE_TYPES) {
+    const grant = readGrant(ctx, type);
+    if (!grant) continue;
+    // A patient-scoped grant covers one patient's compartment only.
+    if (grant.patientId !== null && (patients.length !== 1 || patients[0] !== grant.patientId)) continue;
+    if (isCompartmentType(type)) for (const code of compartmentRefCodes(type)) memberPairs.push([type, code]);
+    else if (grant.patientId === null) refTypes.push(type);
+    else continue;
+    if (requested && !requested.has(type)) continue;
+    allowedTypes.push(type);
+    for (const code of CLINICAL_DATE_PARAMS[type] ?? []) if (getParam(type, code)) windowPairs.push([type, code]);
+  }
+  return {
+    storeId: ctx.store.id,
+    patients,
+    personId,
+    memberPairs,
+    refTypes,
+    allowedTypes,
+    since: params.since,
+    window: params.window ? { ...params.window, pairs: windowPairs } : null,
+    consent,
+  };
 }
 
 /**

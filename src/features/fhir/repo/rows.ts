@@ -44,6 +44,24 @@ export function historyFromRaw(r: RawRow): HistoryRow {
 
 const COLS = "resource_type, id, version_id, last_updated, deleted, body";
 
+/** The query of readCurrent, for callers that put it in a batch (read-prefetch.ts); see currentFromResult. */
+export function readCurrentStatement(
+  db: D1Database,
+  storeId: string,
+  resourceType: string,
+  id: string,
+): D1PreparedStatement {
+  return db
+    .prepare(`SELECT ${COLS} FROM fhir_resources WHERE store_id = ?1 AND resource_type = ?2 AND id = ?3`)
+    .bind(storeId, resourceType, id);
+}
+
+/** The row of a readCurrentStatement's result. */
+export function currentFromResult(result: D1Result): VersionRow | null {
+  const r = result.results[0] as RawRow | undefined;
+  return r ? fromRaw(r) : null;
+}
+
 /** The current row (possibly a tombstone) of one resource. */
 export async function readCurrent(
   db: D1Database,
@@ -51,10 +69,7 @@ export async function readCurrent(
   resourceType: string,
   id: string,
 ): Promise<VersionRow | null> {
-  const r = await db
-    .prepare(`SELECT ${COLS} FROM fhir_resources WHERE store_id = ?1 AND resource_type = ?2 AND id = ?3`)
-    .bind(storeId, resourceType, id)
-    .first<RawRow>();
+  const r = await readCurrentStatement(db, storeId, resourceType, id).first<RawRow>();
   return r ? fromRaw(r) : null;
 }
 

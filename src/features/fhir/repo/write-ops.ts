@@ -4,6 +4,7 @@
  * parameter), the search helper's index statements and the uniqueness keys, all meant for ONE
  * db.batch() (D1's atomic transaction).
  */
+import type { CustomParams } from "../search/definitions";
 import { indexStatements } from "../search/index-writer";
 import type { FhirResource } from "../validation";
 import { identifierKeys, type UniqueKeyWrite, uniqueKeyStatements } from "./unique-keys";
@@ -57,12 +58,14 @@ export function chunkJson(rows: string[]): string[] {
  * Optimistic concurrency without locks: if another writer got there first, either the upsert was
  * skipped (the LEFT JOIN finds no row of our version → NOT NULL violation on fhir_history) or the
  * history primary key already holds our version number; both abort the whole batch (see commit.ts).
+ * `custom`: the store's custom search parameters (search/custom-params.ts), indexed too.
  */
 export function writeStatements(
   db: D1Database,
   storeId: string,
   ops: WriteOp[],
   uniqueTypes: readonly string[],
+  custom?: CustomParams,
 ): D1PreparedStatement[] {
   if (ops.length === 0) return [];
   const stmts: D1PreparedStatement[] = [];
@@ -107,6 +110,7 @@ export function writeStatements(
       db,
       storeId,
       ops.map((o) => ({ resourceType: o.resourceType, id: o.id, resource: o.resource })),
+      custom,
     ),
   );
   return stmts;

@@ -10,7 +10,7 @@
  */
 import { AppError } from "../../../platform/errors";
 import { getParam, patientCompartmentParams, type SearchParamDef } from "./definitions";
-import type { Filter, ParamFilter, SearchValue } from "./search-query";
+import { type Filter, needsExpansion, type ParamFilter, type SearchValue } from "./search-query";
 import { scopeKeySql } from "./store-scopes";
 import { canonicalize, UCUM_SYSTEM } from "./ucum";
 import {
@@ -136,6 +136,12 @@ function tokenCond(ctx: CompileContext, cols: TokenCols, v: SearchValue): string
     // :text: the display text starts with the value, or one of its words does.
     const q = normalizeString(v.text);
     return `(${cols.txt} >= ${b(q)} AND ${cols.txt} < ${b(q + MAX_CHAR)}) OR instr(${cols.txt}, ${b(` ${q}`)}) > 0`;
+  }
+  if (v.t === "codes") {
+    // An expanded ValueSet / subsumption: one JSON parameter whatever its size. `val IN` lets the
+    // (sk, p, val, sys) index seek each code; the row-value IN then checks the system too.
+    const list = b(JSON.stringify(v.codes));
+    return `${cols.val} IN (SELECT value->>1 FROM json_each(${list})) AND (${cols.sys}, ${cols.val}) IN (SELECT value->>0, value->>1 FROM json_each(${list}))`;
   }
   if (v.t === "ofType") {
     return `${cols.sys} = ${b(clip(`${v.system}|${v.code}`, MAX_TOKEN_LENGTH))} AND ${cols.val} = ${b(clip(v.value, MAX_TOKEN_LENGTH))}`;
@@ -387,7 +393,7 @@ export function selectivity(f: Filter): number {
     case "has":
       return 6;
     case "param": {
-      if (f.not || f.missing !== undefined) return Number.POSITIVE_INFINITY;
+      if (f.not || f.missing !== undefined || needsExpansion(f)) return Number.POSITIVE_INFINITY;
       const def = f.def;
       // _id is answered by the (sk, id) unique index directly; _lastUpdated by (sk, lu): never a driver.
       if (def.column) return Number.POSITIVE_INFINITY;
@@ -398,6 +404,7 @@ export function selectivity(f: Filter): number {
           return f.values.every((v) => v.t === "reference" && (v.id || v.url)) ? 2 : 7;
         case "token":
           if (def.code === "identifier") return 1;
+          if (f.values.every((v) => v.t === "codes")) return 3;
           if (!f.values.every((v) => v.t === "token" && v.code !== undefined)) return 7;
           return f.values.every((v) => v.t === "token" && v.system) ? 3 : 4;
         case "string":
@@ -551,6 +558,8 @@ function paramPredicate(ctx: CompileContext, target: Target, f: ParamFilter): st
     if (f.missing !== undefined) return "1";
     return `${R}.rid IN (${textMatch(ctx, target, f)})`;
   }
+  // Never expanded (e.g. `code:in` inside an access constraint): matches nothing, negated or not.
+  if (needsExpansion(f)) return "0";
   const { table, suffix } = indexTableOf(f);
   const a = ctx.sql.alias("x");
   if (f.missing !== undefined) {

@@ -101,8 +101,20 @@ export function paramsOf(resourceType: string): Map<string, SearchParamDef> {
   return params;
 }
 
-export function getParam(resourceType: string, code: string): SearchParamDef | undefined {
-  return paramsOf(resourceType).get(code);
+/**
+ * A store's custom search parameters (SearchParameter resources activated by $reindex), by resource type
+ * then code; loaded by custom-params.ts. Their codes never shadow a standard parameter of the type.
+ */
+export type CustomParams = ReadonlyMap<string, ReadonlyMap<string, SearchParamDef>>;
+
+/** A standard parameter of the type or, with `custom`, one of the store's custom parameters. */
+export function getParam(resourceType: string, code: string, custom?: CustomParams): SearchParamDef | undefined {
+  return paramsOf(resourceType).get(code) ?? custom?.get(resourceType)?.get(code);
+}
+
+/** Codes of every parameter of the type (standard, then the store's custom ones). */
+export function paramCodes(resourceType: string, custom?: CustomParams): string[] {
+  return [...paramsOf(resourceType).keys(), ...(custom?.get(resourceType)?.keys() ?? [])];
 }
 
 /** The common params (valid on every type, and the only ones valid on a system search without _type). */

@@ -5,6 +5,7 @@
 import { nowIso } from "../../../platform/clock";
 import { AppError } from "../../../platform/errors";
 import { randomId } from "../../../platform/ids";
+import { consentPredicate } from "../../consent/consent-access";
 import { type BundleEntry, outcomeEntry, pagingLinks, type SearchBundle, shapeResource } from "./bundle";
 import {
   type CompileContext,
@@ -16,9 +17,11 @@ import {
   SqlBuilder,
   sortExpression,
 } from "./compile-search";
+import { customParamsOf } from "./custom-params";
 import { getParam, isResourceType, PATIENT_COMPARTMENT_TYPES } from "./definitions";
 import { type FoundResource, type IncludeAccess, resolveIncludes } from "./includes";
 import { parseSearch } from "./parse-search";
+import { resolveTerminology } from "./resolve-terminology";
 import type { Filter, SearchQuery } from "./search-query";
 import { scopeKeySql, storeTypes } from "./store-scopes";
 
@@ -34,12 +37,25 @@ export interface SearchRequest {
   baseUrl: string;
   /** `Prefer: handling=strict`: unknown/malformed parameters are a 400 instead of being ignored. */
   strict: boolean;
+  /** The store row's `searchParamsVersion` when the caller has it (exact custom params, no extra query). */
+  paramsVersion?: number;
   /** OR-ed constraints (SMART v2 query-constrained scopes): a match must satisfy at least one. */
   extraFilters?: URLSearchParams[];
   /** Patient compartment search (`Patient/{id}/Observation?...`), also the patient-context restriction. */
   compartment?: { type: "Patient"; id: string };
+  /**
+   * Consent-required caller (seed 001): only these patients consent; every resource of another patient
+   * is left out of matches, includes, totals and paging (src/features/consent/consent-access.ts).
+   */
+  consentAllow?: string[];
   /** Access rule for _include/_revinclude results (default: everything the search itself may see). */
   includeAccess?: IncludeAccess;
+  /**
+   * Patient-context grants per included type: the patient whose compartment included resources of that
+   * type must be in (null = no such restriction). Types outside the compartment are then left out, as
+   * a direct read of them would be refused (src/features/fhir/access.ts).
+   */
+  includePatient?: (resourceType: string) => string | null;
 }
 
 interface PageRow {
@@ -82,18 +98,24 @@ function compileQuery(ctx: CompileContext, query: SearchQuery, req: SearchReques
     perType.push({ type, filters, extra });
   }
   if (perType.length === 0) return null;
-  const extraCond = (type: string, extra?: Filter[][]) =>
-    extra ? ` AND (${extra.map((set) => `(${compileConjunction(ctx, { type, res: "R" }, set)})`).join(" OR ")})` : "";
+  const allow = req.consentAllow ? ctx.sql.bind(JSON.stringify(req.consentAllow)) : null;
+  const consentCond = (type: string) =>
+    allow ? ` AND ${consentPredicate((v) => ctx.sql.bind(v), type, "R", allow)}` : "";
+  // Access restrictions of each type: the grant's query constraints (OR-ed), then consent.
+  const accessCond = (type: string, extra?: Filter[][]) =>
+    (extra
+      ? ` AND (${extra.map((set) => `(${compileConjunction(ctx, { type, res: "R" }, set)})`).join(" OR ")})`
+      : "") + consentCond(type);
   if (perType.length === 1) {
     const { type, filters, extra } = perType[0];
     const source = compileSource(ctx, { type, res: "R" }, filters);
-    return { from: source.from, where: source.where + extraCond(type, extra) };
+    return { from: source.from, where: source.where + accessCond(type, extra) };
   }
   // System search over several types: one scan of their scopes, per-type conditions OR-ed.
   const where = perType
     .map(
       ({ type, filters, extra }) =>
-        `(R.sk = ${scopeKeySql(ctx.sql, ctx.storeId, type)} AND ${compileConjunction(ctx, { type, res: "R" }, filters)}${extraCond(type, extra)})`,
+        `(R.sk = ${scopeKeySql(ctx.sql, ctx.storeId, type)} AND ${compileConjunction(ctx, { type, res: "R" }, filters)}${accessCond(type, extra)})`,
     )
     .join(" OR ");
   return {
@@ -122,8 +144,10 @@ export async function searchResources(db: D1Database, req: SearchRequest): Promi
   const everyType = req.resourceType === null && !req.params.has("_type");
   const held = everyType ? await storeTypes(db, req.storeId) : undefined;
   const defaultTypes = held && req.compartment ? PATIENT_COMPARTMENT_TYPES.filter((t) => held.includes(t)) : held;
-  const query = parseSearch(req.params, { resourceType: req.resourceType, defaultTypes });
+  const custom = await customParamsOf(db, req.storeId, req.paramsVersion);
+  const query = parseSearch(req.params, { resourceType: req.resourceType, defaultTypes, custom, terminology: true });
   if (everyType && defaultTypes) query.types = defaultTypes;
+  await resolveTerminology(db, req.storeId, query);
   if (query.issues.length && req.strict)
     throw new AppError("invalid", query.issues.map((i) => i.diagnostics).join("; "), {
       issues: query.issues.map((i) => ({
@@ -186,9 +210,10 @@ export async function searchResources(db: D1Database, req: SearchRequest): Promi
     {
       db,
       storeId: req.storeId,
-      filterAllowed: req.includeAccess
-        ? (type, rids) => allowedRids(db, ctx, req.includeAccess as IncludeAccess, type, rids)
-        : undefined,
+      filterAllowed:
+        req.includeAccess || req.includePatient || req.consentAllow
+          ? (type, rids) => allowedRids(db, ctx, req, type, rids)
+          : undefined,
     },
     query,
     matches,
@@ -227,25 +252,40 @@ export async function searchResources(db: D1Database, req: SearchRequest): Promi
   return bundle;
 }
 
-/** Which of these rids (all of `type`) pass the include access rule. */
+/**
+ * Which of these rids (all of `type`) the caller may see as included resources: the type's query
+ * constraints (OR-ed), its patient compartment (patient-context grants) and consent, AND-ed.
+ */
 async function allowedRids(
   db: D1Database,
   parent: CompileContext,
-  access: IncludeAccess,
+  req: SearchRequest,
   type: string,
   rids: number[],
 ): Promise<Set<number>> {
-  const rule = access(type);
-  if (rule === "all") return new Set(rids);
+  const rule = req.includeAccess ? req.includeAccess(type) : "all";
   if (rule === "none") return new Set();
-  const sets = parseFilterSets(rule, type);
-  if (sets === "deny") return new Set();
+  const patientId = req.includePatient?.(type) ?? null;
+  if (rule === "all" && patientId === null && !req.consentAllow) return new Set(rids);
   const sql = new SqlBuilder();
   const ctx: CompileContext = { sql, storeId: parent.storeId, baseUrl: parent.baseUrl };
+  const target = { type, res: "R" };
+  const conds: string[] = [];
+  if (rule !== "all") {
+    const sets = parseFilterSets(rule, type);
+    if (sets === "deny") return new Set();
+    conds.push(sets.map((set) => `(${compileConjunction(ctx, target, set)})`).join(" OR "));
+  }
+  if (patientId !== null) {
+    const c = compartmentFilter(type, patientId);
+    if (c === "none") return new Set();
+    conds.push(c === "self" ? `R.id = ${sql.bind(patientId)}` : compileConjunction(ctx, target, [c]));
+  }
+  if (req.consentAllow)
+    conds.push(consentPredicate((v) => sql.bind(v), type, "R", sql.bind(JSON.stringify(req.consentAllow))));
   const ridList = sql.bind(JSON.stringify(rids));
-  const cond = sets.map((set) => `(${compileConjunction(ctx, { type, res: "R" }, set)})`).join(" OR ");
   const q = finalizeSql(
-    `SELECT R.rid AS rid FROM fhir_search_res R WHERE R.rid IN (SELECT value FROM json_each(${ridList})) AND (${cond})`,
+    `SELECT R.rid AS rid FROM fhir_search_res R WHERE R.rid IN (SELECT value FROM json_each(${ridList})) AND (${conds.join(") AND (")})`,
     sql.params,
   );
   const res = await db

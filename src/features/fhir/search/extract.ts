@@ -3,7 +3,7 @@
  * parameter definitions (FHIR R4 search.html, "Search Parameter Types" and the per-type value tables).
  * Pure and synchronous: the write path, $reindex and tests all call it.
  */
-import { paramsOf, type SearchParamDef, type SearchParamType } from "./definitions";
+import { type CustomParams, paramsOf, type SearchParamDef, type SearchParamType } from "./definitions";
 import { evaluatePath, referenceTargetType, type TypedNode } from "./path-program";
 import { canonicalize, UCUM_SYSTEM } from "./ucum";
 import {
@@ -480,8 +480,11 @@ function addComposite(sink: Sink, def: SearchParamDef, resource: Record<string, 
   }
 }
 
-/** The index rows of one resource (FHIR R4 search parameters of its type plus the common ones). */
-export function extractIndexRows(resource: Record<string, unknown>): IndexRows {
+/**
+ * The index rows of one resource: the FHIR R4 search parameters of its type plus the common ones, and
+ * the store's custom parameters of the type when given.
+ */
+export function extractIndexRows(resource: Record<string, unknown>, custom?: CustomParams): IndexRows {
   const type = typeof resource.resourceType === "string" ? resource.resourceType : "";
   const sink: Sink = {
     token: new RowSet(),
@@ -494,7 +497,9 @@ export function extractIndexRows(resource: Record<string, unknown>): IndexRows {
     composite: new RowSet(),
   };
   let text: IndexRows["text"] = null;
-  for (const def of paramsOf(type).values()) {
+  const own = custom?.get(type);
+  const defs = own ? [...paramsOf(type).values(), ...own.values()] : paramsOf(type).values();
+  for (const def of defs) {
     if (def.alias || def.column) continue;
     if (def.type === "text") continue;
     if (def.type === "content") {

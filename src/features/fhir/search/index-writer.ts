@@ -17,6 +17,7 @@
  */
 import { nowIso } from "../../../platform/clock";
 import { randomId } from "../../../platform/ids";
+import type { CustomParams } from "./definitions";
 import { extractIndexRows, type IndexRows } from "./extract";
 import { parseDateRange } from "./values";
 
@@ -89,7 +90,7 @@ export interface IndexPayload {
 }
 
 /** Pure part of the write path: extraction + JSON payloads (exported for the benchmark and tests). */
-export function buildIndexPayload(targets: IndexTarget[]): IndexPayload {
+export function buildIndexPayload(targets: IndexTarget[], custom?: CustomParams): IndexPayload {
   // Last write wins when a batch names the same resource twice.
   const byKey = new Map<string, IndexTarget>();
   for (const t of targets) byKey.set(`${t.resourceType}/${t.id}`, t);
@@ -135,7 +136,7 @@ export function buildIndexPayload(targets: IndexTarget[]): IndexPayload {
   list.forEach((t, n) => {
     all.push([t.resourceType, t.id, t.resource ? 0 : 1]);
     if (!t.resource) return;
-    const rows: IndexRows = extractIndexRows(t.resource);
+    const rows: IndexRows = extractIndexRows(t.resource, custom);
     live.push([t.resourceType, t.id, rows.lastUpdated ?? (parseDateRange(nowIso())?.lo as number)]);
     for (const table of ROW_TABLES) for (const row of rows[table]) push(table, n, row);
     if (rows.text) push("text", n, [rows.text.narrative, rows.text.content]);
@@ -147,11 +148,17 @@ export function buildIndexPayload(targets: IndexTarget[]): IndexPayload {
 /**
  * D1 statements that replace the index rows of these resources (delete old rows, insert new). Put them
  * in the SAME db.batch() as the resource/history writes. `resource: null` removes the resource from
- * search (deletion); the resource must carry its final meta.lastUpdated.
+ * search (deletion); the resource must carry its final meta.lastUpdated. `custom`: the store's custom
+ * search parameters (custom-params.ts), indexed with the standard ones.
  */
-export function indexStatements(db: D1Database, storeId: string, targets: IndexTarget[]): D1PreparedStatement[] {
+export function indexStatements(
+  db: D1Database,
+  storeId: string,
+  targets: IndexTarget[],
+  custom?: CustomParams,
+): D1PreparedStatement[] {
   if (targets.length === 0) return [];
-  const payload = buildIndexPayload(targets);
+  const payload = buildIndexPayload(targets, custom);
   const b = randomId(12);
   const stmts: D1PreparedStatement[] = [
     db
@@ -195,7 +202,7 @@ export function indexStatements(db: D1Database, storeId: string, targets: IndexT
   return stmts;
 }
 
-/** Statements that remove every index row of a store (store deletion). */
+/** Statements that remove every index row of a store, its custom parameters and reindex jobs (store deletion). */
 export function deleteStoreIndexStatements(db: D1Database, storeId: string): D1PreparedStatement[] {
   const scopes = "SELECT sk FROM fhir_search_scope WHERE store_id = ?1";
   return [
@@ -205,5 +212,7 @@ export function deleteStoreIndexStatements(db: D1Database, storeId: string): D1P
       .bind(storeId),
     db.prepare(`DELETE FROM fhir_search_res WHERE sk IN (${scopes})`).bind(storeId),
     db.prepare("DELETE FROM fhir_search_scope WHERE store_id = ?1").bind(storeId),
+    db.prepare("DELETE FROM fhir_search_custom_params WHERE store_id = ?1").bind(storeId),
+    db.prepare("DELETE FROM fhir_reindex_jobs WHERE store_id = ?1").bind(storeId),
   ];
 }

@@ -4,9 +4,10 @@
  * reports them, or rejects the request under `Prefer: handling=strict`, search.html#errors).
  */
 import {
+  type CustomParams,
   getParam,
   isResourceType,
-  paramsOf,
+  paramCodes,
   RESOURCE_TYPES,
   type SearchParamDef,
   type SearchParamType,
@@ -78,7 +79,9 @@ function prefixOf(s: string): [Prefix, string] {
 }
 
 const MODIFIERS: Record<SearchParamType, Set<string>> = {
-  token: new Set(["missing", "text", "not", "of-type"]),
+  // in / not-in / below / above are answered from the store's ValueSets and the terminology service
+  // (resolve-terminology.ts expands them before the query is compiled).
+  token: new Set(["missing", "text", "not", "of-type", "in", "not-in", "below", "above"]),
   string: new Set(["missing", "exact", "contains"]),
   date: new Set(["missing"]),
   number: new Set(["missing"]),
@@ -89,7 +92,9 @@ const MODIFIERS: Record<SearchParamType, Set<string>> = {
   text: new Set([]),
   content: new Set([]),
 };
-/** Known modifiers this server cannot answer (no terminology expansion): reported as not-supported. */
+/** Token modifiers answered by expansion (resolve-terminology.ts); only where the caller expands them. */
+const TERMINOLOGY_MODIFIERS = new Set(["in", "not-in", "below", "above"]);
+/** Known modifiers this server cannot answer (on these parameter types): reported as not-supported. */
 const UNSUPPORTED_MODIFIERS = new Set(["in", "not-in", "below", "above", "iterate", "text-advanced", "code-text"]);
 
 /** Parses one value of a parameter of type `type` (already split on commas, still escaped). */
@@ -102,6 +107,13 @@ function parseValue(
   switch (type) {
     case "token": {
       if (modifier === "text") return { t: "tokenText", text: unescapeValue(raw) };
+      if (modifier === "in" || modifier === "not-in") {
+        // search.html#token: the value is a ValueSet canonical URL (`url[|version]`) or `ValueSet/id`.
+        const url = unescapeValue(raw);
+        if (!/^([a-z][a-z0-9+.-]*:\S+|ValueSet\/[A-Za-z0-9\-.]{1,64})$/i.test(url))
+          throw new ParseError(`expected a ValueSet URL for :${modifier}, got '${raw}'`);
+        return { t: "valueSet", url };
+      }
       if (modifier === "of-type") {
         const parts = splitEscaped(raw, "|").map(unescapeValue);
         if (parts.length !== 3 || !parts[1] || !parts[2])
@@ -109,6 +121,10 @@ function parseValue(
         return { t: "ofType", system: parts[0], code: parts[1], value: parts[2] };
       }
       const parts = splitEscaped(raw, "|").map(unescapeValue);
+      if ((modifier === "below" || modifier === "above") && (parts.length !== 2 || !parts[0] || !parts[1]))
+        throw new ParseError(
+          `:${modifier} needs system|code (subsumption is defined within a code system), got '${raw}'`,
+        );
       if (parts.length === 1) return { t: "token", code: parts[0] };
       if (parts.length !== 2) throw new ParseError(`expected [system|]code, got '${raw}'`);
       if (!parts[0] && !parts[1]) throw new ParseError("empty token");
@@ -173,23 +189,30 @@ function parseValue(
  * Parses `key=value` in the context of `type`. `key` may carry a modifier, a chain (`subject:Patient.name`)
  * or a reverse chain (`_has:Observation:patient:code`).
  */
-function parseFilter(type: string, key: string, value: string, depth: number): Filter {
+/** What a filter may use besides the standard parameters (see ParseOptions). */
+interface FilterContext {
+  custom?: CustomParams;
+  terminology: boolean;
+}
+
+function parseFilter(type: string, key: string, value: string, depth: number, fc: FilterContext): Filter {
+  const custom = fc.custom;
   if (depth > MAX_DEPTH) throw new ParseError(`chains and _has nest at most ${MAX_DEPTH} levels`);
   if (key.startsWith("_has:")) {
     const [, sourceType, refCode, ...rest] = key.split(":");
     if (!sourceType || !refCode || rest.length === 0) throw new ParseError("expected _has:Type:reference:parameter");
     if (!isResourceType(sourceType)) throw new ParseError(`unknown resource type '${sourceType}' in _has`);
-    const def = getParam(sourceType, refCode);
+    const def = getParam(sourceType, refCode, custom);
     if (def?.type !== "reference") throw new ParseError(`'${refCode}' is not a reference parameter of ${sourceType}`);
     if (!targetTypes(def).includes(type)) throw new ParseError(`${sourceType}.${refCode} cannot refer to ${type}`);
-    return { kind: "has", sourceType, def, inner: parseFilter(sourceType, rest.join(":"), value, depth + 1) };
+    return { kind: "has", sourceType, def, inner: parseFilter(sourceType, rest.join(":"), value, depth + 1, fc) };
   }
   const dot = key.indexOf(".");
   if (dot >= 0) {
     const head = key.slice(0, dot);
     const tail = key.slice(dot + 1);
     const [code, typeModifier] = head.split(":");
-    const def = getParam(type, code);
+    const def = getParam(type, code, custom);
     if (!def) throw new ParseError(`unknown search parameter '${code}' for ${type}`);
     if (def.type !== "reference") throw new ParseError(`'${code}' is not a reference parameter: it cannot be chained`);
     const candidates = typeModifier ? [typeModifier] : targetTypes(def);
@@ -201,9 +224,9 @@ function parseFilter(type: string, key: string, value: string, depth: number): F
     let firstError: unknown;
     for (const targetType of candidates) {
       // Without a :Type modifier, the chain applies to every target type that defines the next param.
-      if (!typeModifier && !innerCode.startsWith("_has") && !getParam(targetType, innerCode)) continue;
+      if (!typeModifier && !innerCode.startsWith("_has") && !getParam(targetType, innerCode, custom)) continue;
       try {
-        links.push({ targetType, inner: parseFilter(targetType, tail, value, depth + 1) });
+        links.push({ targetType, inner: parseFilter(targetType, tail, value, depth + 1, fc) });
       } catch (e) {
         firstError ??= e;
       }
@@ -223,15 +246,16 @@ function parseFilter(type: string, key: string, value: string, depth: number): F
     if (!ids.length || ids.some((id) => !/^[A-Za-z0-9\-.]{1,64}$/.test(id))) throw new ParseError("expected a List id");
     return { kind: "list", listIds: ids };
   }
-  const def = getParam(type, code);
+  const def = getParam(type, code, custom);
   if (!def) {
-    const hint = closestParam(type, code);
+    const hint = closestParam(type, code, custom);
     throw new ParseError(`unknown search parameter '${code}' for ${type}${hint ? `. Did you mean '${hint}'?` : ""}`);
   }
   if (modifier !== undefined) {
     const allowed = MODIFIERS[def.type];
     const isTypeModifier = def.type === "reference" && isResourceType(modifier);
-    if (!allowed.has(modifier) && !isTypeModifier) {
+    const terminologyOff = def.type === "token" && TERMINOLOGY_MODIFIERS.has(modifier) && !fc.terminology;
+    if ((!allowed.has(modifier) && !isTypeModifier) || terminologyOff) {
       if (UNSUPPORTED_MODIFIERS.has(modifier))
         throw new ParseError(`modifier ':${modifier}' is not supported on '${code}'`);
       throw new ParseError(`unknown modifier ':${modifier}' for ${def.type} parameter '${code}'`);
@@ -254,7 +278,7 @@ function parseFilter(type: string, key: string, value: string, depth: number): F
       if (v.t === "reference" && v.type && v.type !== def.aliasTarget)
         throw new ParseError(`'${code}' only refers to ${def.aliasTarget}`);
   }
-  return { kind: "param", def, modifier, values, not: modifier === "not" };
+  return { kind: "param", def, modifier, values, not: modifier === "not" || modifier === "not-in" };
 }
 
 function parseIncludes(key: string, value: string, types: string[]): IncludeSpec {
@@ -278,8 +302,8 @@ function parseIncludes(key: string, value: string, types: string[]): IncludeSpec
   return { reverse, iterate, sourceType, param, targetType, raw: [key, value] };
 }
 
-function sortDef(type: string, name: string): SearchParamDef | undefined {
-  const def = getParam(type, name);
+function sortDef(type: string, name: string, custom?: CustomParams): SearchParamDef | undefined {
+  const def = getParam(type, name, custom);
   return def && !["composite", "text", "content"].includes(def.type) ? def : undefined;
 }
 
@@ -288,6 +312,13 @@ export interface ParseOptions {
   resourceType: string | null;
   /** Types a system search without _type covers. */
   defaultTypes?: string[];
+  /** The store's custom search parameters (custom-params.ts): known like the standard ones. */
+  custom?: CustomParams;
+  /**
+   * Accept token `:in` / `:not-in` / `:below` / `:above`: the caller runs resolveTerminology before
+   * compiling. Without it they are not supported (an unexpanded one would match nothing silently).
+   */
+  terminology?: boolean;
 }
 
 /** Parses a search request. Never throws: problems are returned as issues. */
@@ -331,7 +362,7 @@ export function parseSearch(params: URLSearchParams, options: ParseOptions): Sea
     const base = key.split(":")[0];
     try {
       if (RESULT_PARAMS.has(base)) {
-        parseResultParam(query, key, value);
+        parseResultParam(query, key, value, options.custom);
         linkParams.push([key, value]);
         continue;
       }
@@ -339,7 +370,8 @@ export function parseSearch(params: URLSearchParams, options: ParseOptions): Sea
       if (key === "_filter" || key === "_query" || key === "_type")
         throw new ParseError(key === "_type" ? "_type is only valid on system search" : "not supported");
       const byType = new Map<string, Filter>();
-      for (const type of types) byType.set(type, parseFilter(type, key, value, 0));
+      const fc: FilterContext = { custom: options.custom, terminology: options.terminology === true };
+      for (const type of types) byType.set(type, parseFilter(type, key, value, 0, fc));
       query.filters.push({ name: key, value, byType });
       linkParams.push([key, value]);
     } catch (e) {
@@ -350,7 +382,7 @@ export function parseSearch(params: URLSearchParams, options: ParseOptions): Sea
   return query;
 }
 
-function parseResultParam(query: SearchQuery, key: string, value: string): void {
+function parseResultParam(query: SearchQuery, key: string, value: string, custom?: CustomParams): void {
   const base = key.split(":")[0];
   if (base !== key && base !== "_include" && base !== "_revinclude") throw new ParseError("takes no modifier");
   switch (base) {
@@ -393,7 +425,7 @@ function parseResultParam(query: SearchQuery, key: string, value: string): void 
         const name = desc ? part.slice(1) : part;
         const byType = new Map<string, SearchParamDef>();
         for (const type of query.types) {
-          const def = sortDef(type, name);
+          const def = sortDef(type, name, custom);
           if (!def) throw new ParseError(`cannot sort ${type} by '${name}'`);
           byType.set(type, def);
         }
@@ -416,10 +448,10 @@ function parseResultParam(query: SearchQuery, key: string, value: string): void 
 }
 
 /** Suggests the closest known parameter name (for "unknown parameter" diagnostics). */
-export function closestParam(type: string, name: string): string | undefined {
+export function closestParam(type: string, name: string, custom?: CustomParams): string | undefined {
   let best: string | undefined;
   let bestDist = 3;
-  for (const code of paramsOf(type).keys()) {
+  for (const code of paramCodes(type, custom)) {
     const d = editDistance(code, name);
     if (d < bestDist) {
       best = code;

@@ -10,6 +10,10 @@ export type SearchValue =
   /** system undefined = any system; "" = no system (`|code`); code undefined = any code (`system|`). */
   | { t: "token"; system?: string; code?: string }
   | { t: "tokenText"; text: string }
+  /** `:in` / `:not-in` as parsed: a ValueSet (`url[|version]` or `ValueSet/id`), expanded before compiling. */
+  | { t: "valueSet"; url: string }
+  /** A code list ([system, code] pairs): `:in`, `:not-in`, `:below`, `:above` once expanded (resolve-terminology.ts). */
+  | { t: "codes"; codes: [string, string][] }
   | { t: "ofType"; system: string; code: string; value: string }
   | { t: "string"; value: string }
   | { t: "date"; prefix: Prefix; lo: number; hi: number }
@@ -105,4 +109,16 @@ export interface SearchQuery {
   /** Accepted params in request order, for the self link (unknown/malformed ones left out). */
   linkParams: [string, string][];
   issues: SearchIssue[];
+}
+
+/**
+ * A token filter whose values still name a ValueSet (`:in`, `:not-in`) or a subsumption (`:below`,
+ * `:above`) rather than codes: resolve-terminology.ts expands it; the compiler matches nothing for it
+ * (fail closed, e.g. in an access constraint that was never expanded).
+ */
+export function needsExpansion(f: ParamFilter): boolean {
+  if (f.def.type !== "token") return false;
+  if (f.modifier === "in" || f.modifier === "not-in") return f.values.some((v) => v.t !== "codes");
+  if (f.modifier === "below" || f.modifier === "above") return f.values.some((v) => v.t !== "codes");
+  return false;
 }

@@ -137,13 +137,14 @@ export function planExtraction(
   const medications = needMeds ? extractMedications(doc) : [];
   const chunking = chunkDocument(doc, resolved.chunking, evidence);
   const evidenceOrder = new Map(evidence.map((e, i) => [e, i]));
+  const sorted = evidence.every((e, i) => i === 0 || evidence[i - 1]!.tokenStart <= e.tokenStart);
   const chunks: ChunkResult[] = chunking.chunks.map((chunk) => ({
     chunk,
     relevance: null,
     candidates: candidatesOf(
       dict,
       resolved,
-      evidence.filter((e) => e.tokenStart >= chunk.tokenStart && e.tokenStart < chunk.tokenEnd),
+      evidenceIn(evidence, sorted, chunk.tokenStart, chunk.tokenEnd),
       evidenceOrder,
     ),
   }));
@@ -163,6 +164,24 @@ export function planExtraction(
     }
   }
   return plan;
+}
+
+/**
+ * The evidence starting in a chunk's tokens. `recognize` returns evidence in text order, so a binary
+ * search finds it without scanning all evidence per chunk (a long note has thousands of chunks).
+ */
+function evidenceIn(evidence: Evidence[], sorted: boolean, tokenStart: number, tokenEnd: number): Evidence[] {
+  if (!sorted) return evidence.filter((e) => e.tokenStart >= tokenStart && e.tokenStart < tokenEnd);
+  let lo = 0;
+  let hi = evidence.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (evidence[mid]!.tokenStart < tokenStart) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < evidence.length && evidence[end]!.tokenStart < tokenEnd) end++;
+  return evidence.slice(lo, end);
 }
 
 function candidatesOf(

@@ -99,31 +99,47 @@ export function recognize(doc: TextDocument, dict: CompiledDictionary, options: 
   out.forEach((e, i) => {
     e.assertion = assertions[i]!;
   });
+  const measurements = out.filter((e) => e.source === "measurement");
   const kept = out.filter((e) => {
     // A derived term counts only in its context; a dictionary reading inside a measurement of the same
     // code ("HR" inside "HR 96") is the same evidence, cited once.
     if (e.requires && !e.assertion[e.requires]) return false;
     if (e.source === "dictionary") {
-      return !out.some((m) => m.source === "measurement" && m.code === e.code && m.start <= e.start && m.end >= e.end);
+      return !measurements.some((m) => m.code === e.code && m.start <= e.start && m.end >= e.end);
     }
     return true;
   });
-  // Two readings of one code where one span contains the other ("Former smoker" and its contextual
-  // reading "smoker"): keep the longer.
-  const deduped = kept.filter(
-    (e) =>
-      !kept.some(
-        (o) =>
-          o !== e &&
-          o.code === e.code &&
-          o.start <= e.start &&
-          o.end >= e.end &&
-          (o.end - o.start > e.end - e.start ||
-            (o.end - o.start === e.end - e.start && kept.indexOf(o) < kept.indexOf(e))),
-      ),
-  );
+  const deduped = dropContained(kept);
   deduped.sort((a, b) => a.start - b.start || b.end - a.end);
   return deduped;
+}
+
+/**
+ * Two readings of one code where one span contains the other ("Former smoker" and its contextual
+ * reading "smoker"): keep the longer (equal spans: the first). A sweep per code in start order, so
+ * long texts with many mentions of one code stay O(n log n).
+ */
+function dropContained(list: Evidence[]): Evidence[] {
+  const order = list.map((_, i) => i);
+  order.sort((x, y) => {
+    const a = list[x]!;
+    const b = list[y]!;
+    return a.code < b.code ? -1 : a.code > b.code ? 1 : a.start - b.start || b.end - a.end || x - y;
+  });
+  const drop = new Uint8Array(list.length);
+  let code: string | null = null;
+  let maxEnd = -1;
+  for (const i of order) {
+    const e = list[i]!;
+    if (e.code !== code) {
+      code = e.code;
+      maxEnd = -1;
+    }
+    // Every earlier reading in this order starts at or before e; one reaching e's end contains it.
+    if (maxEnd >= e.end) drop[i] = 1;
+    else maxEnd = e.end;
+  }
+  return list.filter((_, i) => drop[i] === 0);
 }
 
 const MEASUREMENT_CODES: readonly string[] = [
