@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { AppError } from "../src/platform/errors";
 
 /** Test harness: requests go through the real Worker (`exports.default.fetch`) inside workerd. */
 export const BASE = "http://hearth.test";
@@ -12,7 +13,8 @@ export interface CallInit extends Omit<RequestInit, "body"> {
   auth?: string;
 }
 
-export async function call(path: string, init: CallInit = {}): Promise<Response> {
+/** The Request a test call sends: JSON bodies and bearer credentials filled in. */
+export function requestOf(path: string, init: CallInit = {}): Request {
   const headers = new Headers(init.headers);
   let body = init.body;
   if (init.json !== undefined) {
@@ -20,7 +22,11 @@ export async function call(path: string, init: CallInit = {}): Promise<Response>
     if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
   }
   if (init.auth) headers.set("Authorization", `Bearer ${init.auth}`);
-  return exports.default.fetch(new Request(`${BASE}${path}`, { ...init, headers, body }));
+  return new Request(`${BASE}${path}`, { ...init, headers, body });
+}
+
+export async function call(path: string, init: CallInit = {}): Promise<Response> {
+  return exports.default.fetch(requestOf(path, init));
 }
 
 export async function callJson<T = Record<string, unknown>>(
@@ -73,4 +79,14 @@ export async function tokenFor(client: { client_id: string; client_secret: strin
   });
   if (status !== 200) throw new Error(`token failed: ${status} ${JSON.stringify(body)}`);
   return body.access_token;
+}
+
+/** The AppError a promise rejects with (fails the test when it resolves or rejects with something else). */
+export async function failure(promise: Promise<unknown>): Promise<AppError> {
+  const e = await promise.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
+  return e;
 }

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLlmReranker } from "../../src/features/extract/llm-reranker";
 import { compileDictionary } from "../../src/features/nlp/engine";
-import { AppError } from "../../src/platform/errors";
 import type { Llm, LlmRequest, LlmResponse, LlmStreamEvent } from "../../src/ports/llm";
 import { OpenAiLlm } from "../../src/ports/openai/llm";
-import { createOrg, type TestOrg } from "../harness";
+import { createOrg, failure, type TestOrg } from "../harness";
 import { FakeAi, type RunCall } from "../ports/fake-ai";
 import { openAiStubUrl } from "../ports/stub-url";
 import { STUB_API_KEY } from "../setup/openai-stub-server";
@@ -58,15 +57,6 @@ const candidates = [
   { code: "R07.9", description: "Chest pain, unspecified", score: 0.9, mentions: ["chest pain"] },
   { code: "R05.9", description: "Cough, unspecified", score: 0.9, mentions: ["cough"] },
 ];
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const e = await promise.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
-  return e;
-}
 
 describe("LLM candidate reranker (over the OpenAI-compatible stub server)", () => {
   it("asks for verdicts constrained to the candidate codes, with JSON-schema output", async () => {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { createApp } from "../../src/app";
 import type { ExtractedCode } from "../../src/features/nlp/engine";
 import { handleTerminologyJob } from "../../src/features/terminology";
-import { BASE, type CallInit, type TestOrg } from "../harness";
+import { type CallInit, requestOf, type TestOrg } from "../harness";
 
 /**
  * The app built in the test's own module graph, so that tests share module state with it (the
@@ -22,14 +22,7 @@ export async function xcall<T = Record<string, unknown>>(
   init: CallInit = {},
   envOverrides: Record<string, unknown> = {},
 ): Promise<Reply<T>> {
-  const headers = new Headers(init.headers);
-  let body = init.body;
-  if (init.json !== undefined) {
-    body = JSON.stringify(init.json);
-    if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
-  }
-  if (init.auth) headers.set("Authorization", `Bearer ${init.auth}`);
-  const res = await app.fetch(new Request(`${BASE}${path}`, { ...init, headers, body }), { ...env, ...envOverrides }, {
+  const res = await app.fetch(requestOf(path, init), { ...env, ...envOverrides }, {
     waitUntil: () => {},
     passThroughOnException: () => {},
     props: {},

@@ -6,16 +6,8 @@ import { LocalDocumentText } from "../../src/ports/local-document-text/local-doc
 import { OpenAiLlm } from "../../src/ports/openai/llm";
 import { WorkersAiDocumentText } from "../../src/ports/workers-ai/document-text";
 import { WorkersAiLlm } from "../../src/ports/workers-ai/llm";
+import { failure } from "../harness";
 import { FakeAi } from "./fake-ai";
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const e = await promise.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
-  return e;
-}
 
 const openaiSettings = {
   OPENAI_BASE_URL: "https://gateway.ai.cloudflare.com/v1/acct/gw/openai",

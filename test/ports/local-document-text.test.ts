@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../src/platform/errors";
 import { LocalDocumentText } from "../../src/ports/local-document-text/local-document-text";
+import { failure } from "../harness";
 import { bytes, cidHex, concatBytes, deflate, hex, PdfBuilder, simplePdf, toUnicodeCMap } from "./pdf-builder";
 
 const engine = new LocalDocumentText();
@@ -8,15 +8,6 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 
 async function extract(data: Uint8Array, mediaType: string) {
   return engine.extract({ bytes: data, mediaType });
-}
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const e = await promise.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
-  return e;
 }
 
 describe("LocalDocumentText: text formats", () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { renderError } from "../../src/platform/error-response";
-import { AppError } from "../../src/platform/errors";
 import type { LlmStreamEvent } from "../../src/ports/llm";
 import { OpenAiLlm } from "../../src/ports/openai/llm";
+import { failure } from "../harness";
 import { STUB_API_KEY } from "../setup/openai-stub-server";
 import { openAiStubUrl } from "./stub-url";
 
@@ -20,15 +20,6 @@ const vitalsTool = {
     required: ["patientId"],
   },
 };
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const e = await promise.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
-  return e;
-}
 
 async function collect<T>(events: AsyncIterable<LlmStreamEvent<T>>): Promise<LlmStreamEvent<T>[]> {
   const out: LlmStreamEvent<T>[] = [];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../src/platform/errors";
 import { selectSpeechToText } from "../../src/ports/ai-config";
 import { OpenAiSpeechToText } from "../../src/ports/openai/speech-to-text";
 import { WorkersAiSpeechToText } from "../../src/ports/workers-ai/speech-to-text";
+import { failure } from "../harness";
 import { STUB_API_KEY } from "../setup/openai-stub-server";
 import { FakeAi, hang } from "./fake-ai";
 import { openAiStubUrl } from "./stub-url";
@@ -29,15 +29,6 @@ function wav(samples = 4000): Uint8Array {
   ascii(36, "data");
   view.setUint32(40, data, true);
   return new Uint8Array(buffer);
-}
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const e = await promise.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
-  return e;
 }
 
 describe("WorkersAiSpeechToText", () => {

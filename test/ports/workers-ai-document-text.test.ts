@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../src/platform/errors";
 import { WorkersAiDocumentText } from "../../src/ports/workers-ai/document-text";
+import { failure } from "../harness";
 import { FakeAi } from "./fake-ai";
 import { simplePdf } from "./pdf-builder";
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const e = await promise.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
-  return e;
-}
 
 describe("WorkersAiDocumentText", () => {
   it("converts a PDF through env.AI.toMarkdown with a named, typed blob and the gateway", async () => {

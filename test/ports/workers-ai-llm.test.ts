@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { renderError } from "../../src/platform/error-response";
-import { AppError } from "../../src/platform/errors";
 import type { LlmRequest, LlmStreamEvent } from "../../src/ports/llm";
 import { WorkersAiLlm } from "../../src/ports/workers-ai/llm";
+import { failure } from "../harness";
 import { FakeAi, hang, type RunCall, sseBody } from "./fake-ai";
 
 const MODEL = "@cf/meta/llama-3.3-70b-instruct-fp8-fast";
@@ -21,15 +21,6 @@ const weatherTool = {
     required: ["patientId"],
   },
 };
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const e = await promise.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
-  return e;
-}
 
 async function collect<T>(events: AsyncIterable<LlmStreamEvent<T>>): Promise<LlmStreamEvent<T>[]> {
   const out: LlmStreamEvent<T>[] = [];
