@@ -13,6 +13,11 @@ import {
 } from "../src/features/nlp/engine";
 
 const ROOT = new URL("../eval/extract/", import.meta.url);
+/**
+ * The starter ICD-10-CM content (synonyms in Alphabetic Index syntax, as a full import produces), evaluated as
+ * the builtin system "ICD-10-CM" by eval/extract/icd-starter.json.
+ */
+const STARTER_ICD = new URL("../src/features/terminology/starter/icd-10-cm.json", import.meta.url);
 const verbose = process.argv.includes("--verbose");
 
 interface Expected {
@@ -47,6 +52,8 @@ function loadDictionaries(): Map<string, CompiledDictionary> {
     };
     out.set(data.system, compileDictionary(data.codes, { system: data.system, version: data.version }));
   }
+  const starter = JSON.parse(readFileSync(STARTER_ICD, "utf8")) as DictionaryEntry[];
+  out.set("ICD-10-CM", compileDictionary(starter, { system: "ICD-10-CM", version: "2025" }));
   return out;
 }
 
@@ -210,4 +217,5 @@ function evaluateMedications(): void {
 const dicts = loadDictionaries();
 evaluateCodes(dicts, "cases.json");
 evaluateCodes(dicts, "holdout.json");
+evaluateCodes(dicts, "icd-starter.json");
 evaluateMedications();

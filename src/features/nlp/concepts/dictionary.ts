@@ -1,6 +1,8 @@
 import { AppError } from "../../../platform/errors";
+import { ICD_ESSENTIAL_WORDS } from "../lexicon/icd-conventions";
 import { PHRASE_SYNONYM_GROUPS } from "../lexicon/phrase-synonyms";
 import { GENERIC_SINGLE_WORDS, MODIFIER_WORDS, QUALIFIER_WORDS } from "../lexicon/word-lists";
+import { compareIcdGenerality, icdPhrases, icdTermCarriesConcept, isIcdSystem } from "./icd-terms";
 import { type TermToken, termTokens } from "./term-tokens";
 
 /**
@@ -23,6 +25,12 @@ export interface CompileOptions {
   builtinSynonyms?: boolean;
   /** Ignore descriptions starting with "obsolete" (HPO/OBO convention; default true). */
   skipObsolete?: boolean;
+  /**
+   * Read descriptions and synonyms by the ICD-10 conventions (nonessential modifiers, NEC/NOS and default
+   * qualifiers, Alphabetic Index syntax; see icd-terms.ts). Default: on when `system` names an ICD-10
+   * system (ICD-10-CM, ICD-10-PCS, ...).
+   */
+  icdConventions?: boolean;
 }
 
 const COMMON_IN_TEXT: ReadonlySet<string> = new Set([...GENERIC_SINGLE_WORDS, ...MODIFIER_WORDS]);
@@ -221,18 +229,34 @@ export function compileDictionary(
   const codeIndex = new Map<string, number>();
   const parentCodes: string[][] = [];
   const drafts: DraftTerm[] = [];
-  // Per code, the sorted word keys of its terms already kept (a code has a handful, so a list is enough).
-  const seenByCode = new Map<number, string[]>();
+  // Per code, the sorted word keys of its terms already kept, and the draft holding each (a code has a
+  // handful, so lists are enough).
+  const seenByCode = new Map<number, { signatures: string[]; drafts: number[] }>();
   const synonymIndex = builtinSynonyms ? buildSynonymIndex() : null;
 
+  const icd = options.icdConventions ?? isIcdSystem(options.system);
+  const essential = icd ? ICD_ESSENTIAL_WORDS : undefined;
+
   const addTerm = (code: number, text: string, isDisplay: boolean) => {
+    if (!icd) {
+      addPhrase(code, text, isDisplay, false);
+      return;
+    }
+    // ICD titles are tabular text; synonyms are Alphabetic Index terms (or tabular inclusion terms, which
+    // read the same way: they rarely hold commas, and a comma there also puts the qualifier last).
+    for (const phrase of icdPhrases(text, isDisplay ? "title" : "index")) {
+      addPhrase(code, phrase.text, isDisplay, phrase.derived);
+    }
+  };
+
+  const addPhrase = (code: number, text: string, isDisplay: boolean, derived: boolean) => {
     const trimmed = text.trim();
     if (trimmed.length === 0 || trimmed.length > 300) return;
     if (skipObsolete && /^obsolete\b/i.test(trimmed)) return;
-    const tokens = termTokens(trimmed);
+    const tokens = termTokens(trimmed, essential);
     if (tokens.length === 0 || tokens.length > 24) return;
     const acronym = /^[A-Z0-9][A-Z0-9-]{1,7}$/.test(trimmed) && /[A-Z]/.test(trimmed);
-    const flags = (isDisplay ? TERM_DISPLAY : 0) | (acronym ? TERM_ACRONYM : 0);
+    const flags = (isDisplay ? TERM_DISPLAY : 0) | (acronym ? TERM_ACRONYM : 0) | (derived ? TERM_VARIANT : 0);
     pushDraft(code, flags | (HAS_AND.test(trimmed) ? TERM_HAS_AND : 0), tokens);
     if (synonymIndex && !acronym) {
       for (const variant of synonymVariants(tokens, synonymIndex)) {
@@ -246,7 +270,7 @@ export function compileDictionary(
     for (const { re, flag } of CONTEXTUAL_PATTERNS) {
       const m = re.exec(trimmed);
       if (!m) continue;
-      const inner = termTokens(m[1]!.replace(/,\s*(?:unspecified|other)\b.*$/i, ""));
+      const inner = termTokens(m[1]!.replace(/,\s*(?:unspecified|other)\b.*$/i, ""), essential);
       if (inner.length === 0 || inner.length > 12) break;
       const innerAnd = HAS_AND.test(m[1]!) ? TERM_HAS_AND : 0;
       pushDraft(code, flags | flag | innerAnd, inner);
@@ -262,6 +286,10 @@ export function compileDictionary(
   const pushDraft = (code: number, flags: number, tokens: TermToken[]) => {
     const required = tokens.filter((t) => !t.optional);
     if (required.length === 0) return;
+    // ICD index terms that reduce to a qualifier or generic head ("Old", "Healed or old", "Irritable") name
+    // no condition on their own; a code's own title always counts.
+    const ownTitle = (flags & TERM_DISPLAY) !== 0 && (flags & TERM_VARIANT) === 0;
+    if (icd && !ownTitle && !icdTermCarriesConcept(required.map((t) => t.form))) return;
     // Descriptions made only of qualifiers ("Adult onset", "Slowly progressive", "Mild") describe other
     // findings; on their own they are not a mention of anything.
     if (required.every((t) => QUALIFIER_WORDS.has(t.form) || QUALIFIER_WORDS.has(t.key))) return;
@@ -277,11 +305,20 @@ export function compileDictionary(
     const signature = `${flags & TERM_CONTEXTUAL}|${parts.join(" ")}`;
     let seen = seenByCode.get(code);
     if (!seen) {
-      seen = [];
+      seen = { signatures: [], drafts: [] };
       seenByCode.set(code, seen);
     }
-    if (seen.includes(signature)) return;
-    seen.push(signature);
+    const at = seen.signatures.indexOf(signature);
+    if (at >= 0) {
+      // ICD: a synonym as written that repeats a generated reading of the title ("Seizure" after the
+      // lexicon variant of "Unspecified convulsions") is the source's own term: it keeps that standing
+      // when codes compete for it (resolveSharedTerms).
+      const kept = drafts[seen.drafts[at]!]!;
+      if (icd && provenance(flags) < provenance(kept.flags)) kept.flags = flags | (kept.flags & TERM_HAS_AND);
+      return;
+    }
+    seen.signatures.push(signature);
+    seen.drafts.push(drafts.length);
     drafts.push({ code, flags, tokens });
   };
 
@@ -310,6 +347,8 @@ export function compileDictionary(
   for (const p of pending) addTerm(p.code, p.display, true);
   for (const p of pending) for (const s of p.synonyms) if (typeof s === "string") addTerm(p.code, s, false);
 
+  const kept = icd ? resolveSharedTerms(drafts, codes, displays) : drafts;
+
   const parents = parentCodes.map((list) => {
     const ids = new Set<number>();
     for (const c of list) {
@@ -320,7 +359,7 @@ export function compileDictionary(
   });
 
   return new CompiledDictionary(
-    packTerms(drafts, {
+    packTerms(kept, {
       codes,
       displays,
       parents,
@@ -329,6 +368,73 @@ export function compileDictionary(
       builtinSynonyms,
     }),
   );
+}
+
+/**
+ * Codes of an ICD system that share a term keep it on one code only: readings by the conventions make many
+ * index entries say the same ("Diabetes, diabetic" under E11.9, "Diabetes, diabetic, specified type NEC"
+ * under E13.9 would both read "diabetes" if "specified" were dropped), and the matcher would return every
+ * code of the tie. Terms are compared by their required words (and contextual reading). The owner is, in
+ * order: a code that is not a heading of other codes of the system (a category such as E11 "Type 2
+ * diabetes mellitus" is not reported when it is subdivided, Guidelines I.B.2, so E11.9 takes the words);
+ * the code that has the term as written (its title, then one of its synonyms) over one that only has it
+ * as a generated reading ("seizure" is R56.9's own synonym, and only a lexicon variant of G40.909
+ * "Epilepsy"); the most general code (icd-terms.ts compareIcdGenerality: fewest "with"/"other specified"
+ * elements, most "unspecified"/"without ..." markers, then the shortest title, then the shortest code, then
+ * the code itself). Decided at compile time, so every text gets the same code for the same words,
+ * whatever the input order.
+ */
+function resolveSharedTerms(drafts: DraftTerm[], codes: string[], displays: string[]): DraftTerm[] {
+  const heading = icdHeadings(codes);
+  const signatures = drafts.map((d) => {
+    const required: string[] = [];
+    for (const t of d.tokens) if (!t.optional) required.push(t.key);
+    required.sort();
+    return `${d.flags & TERM_CONTEXTUAL}|${required.join(" ")}`;
+  });
+  const owner = new Map<string, { code: number; rank: number }>();
+  drafts.forEach((d, i) => {
+    const rank = provenance(d.flags);
+    const current = owner.get(signatures[i]!);
+    if (current === undefined) {
+      owner.set(signatures[i]!, { code: d.code, rank });
+      return;
+    }
+    if (current.code === d.code) {
+      current.rank = Math.min(current.rank, rank);
+      return;
+    }
+    const better =
+      heading[d.code] !== heading[current.code]
+        ? heading[d.code] === 0
+        : rank !== current.rank
+          ? rank < current.rank
+          : compareIcdGenerality(
+              { code: codes[d.code]!, title: displays[d.code]! },
+              { code: codes[current.code]!, title: displays[current.code]! },
+            ) < 0;
+    if (better) owner.set(signatures[i]!, { code: d.code, rank });
+  });
+  return drafts.filter((d, i) => owner.get(signatures[i]!)!.code === d.code);
+}
+
+/** 0: a code's title as written; 1: a synonym as written (index terms read in natural order); 2: generated. */
+function provenance(flags: number): number {
+  return flags & TERM_VARIANT ? 2 : flags & TERM_DISPLAY ? 0 : 1;
+}
+
+/** 1 for codes that head others: ICD codes nest by prefix ("E11" → "E11.9", "E11.6" → "E11.65"). */
+function icdHeadings(codes: string[]): Uint8Array {
+  const keys = codes.map((c) => c.replace(/\./g, "").toUpperCase());
+  const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  const heading = new Uint8Array(codes.length);
+  // In sorted order a code's descendants follow it directly.
+  for (let j = 0; j + 1 < order.length; j++) {
+    const k = keys[order[j]!]!;
+    const next = keys[order[j + 1]!]!;
+    if (next.length > k.length && next.startsWith(k)) heading[order[j]!] = 1;
+  }
+  return heading;
 }
 
 function packTerms(

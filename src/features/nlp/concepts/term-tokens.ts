@@ -33,7 +33,11 @@ const PRODUCT_OPTIONAL = new Set([
   "release",
 ]);
 
-export function termTokens(description: string): TermToken[] {
+/**
+ * `essential`: words that stay required even where OPTIONAL_WORDS lists them ("other", "specified" in
+ * ICD titles, see lexicon/icd-conventions.ts).
+ */
+export function termTokens(description: string, essential?: ReadonlySet<string>): TermToken[] {
   const out: TermToken[] = [];
   const product = PRODUCT_STRENGTH.test(description);
   let depth = 0;
@@ -58,8 +62,7 @@ export function termTokens(description: string): TermToken[] {
       key: wf.key,
       optional:
         depth > 0 ||
-        OPTIONAL_WORDS.has(lower) ||
-        OPTIONAL_WORDS.has(wf.form) ||
+        (!essential?.has(lower) && (OPTIONAL_WORDS.has(lower) || OPTIONAL_WORDS.has(wf.form))) ||
         (product && PRODUCT_OPTIONAL.has(lower)),
     });
   }
