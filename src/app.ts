@@ -27,7 +27,7 @@ export const OPENAPI_INFO = {
 /** Maps anything thrown to an AppError; unknown errors become a generic 500 (details only in the log). */
 function toAppError(err: unknown, requestId: string): AppError {
   if (err instanceof AppError) {
-    if (err.status >= 500 && !err.reported) logError(requestId, err.cause ?? err);
+    if (err.status >= 500 && !err.reported) logError(requestId, err.cause ?? err, "server_error");
     return err;
   }
   if (err instanceof HTTPException && err.status < 500) {

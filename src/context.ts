@@ -13,11 +13,12 @@ export interface VerbCtx {
 }
 
 /**
- * The store named by the route's `{storeId}`, read in the same D1 round trip as the credential
- * (authenticate middleware); `row` is null when the caller's organization has no such store.
+ * The store named by the route's `{storeId}` (or, with `id` null, the caller's default store), read in
+ * the same D1 round trip as the credential (authenticate middleware); `row` is null when the caller's
+ * organization has no such store.
  */
 export interface RouteStore {
-  id: string;
+  id: string | null;
   row: StoreRow | null;
 }
 

@@ -1,6 +1,7 @@
 import type { RouteStore } from "./context";
 import type { Principal } from "./features/auth/principal";
 import type { PrefetchedRead } from "./features/fhir/read-prefetch";
+import type { PrefetchedLookup } from "./features/terminology/get-code";
 import type { CredentialRider } from "./middleware/authenticate";
 import type { ServerTiming } from "./platform/server-timing";
 import type { Services } from "./services";
@@ -40,6 +41,8 @@ export interface AppVariables {
   credentialRiders?: CredentialRider[];
   /** FHIR read: the resource row, fetched with the credential check (read-prefetch.ts). */
   prefetchedRead?: PrefetchedRead;
+  /** Terminology code lookup: its batch, run with the credential check (terminology/code-prefetch.ts). */
+  prefetchedLookup?: PrefetchedLookup;
   /** Server-Timing steps of this request (request-context sets the header). */
   timing: ServerTiming;
 }

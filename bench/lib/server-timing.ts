@@ -13,7 +13,8 @@ export function parseServerTiming(header: string | null): ServerSample {
   const dur: Record<string, number> = {};
   let d1RoundTrips = 0;
   let d1Statements = 0;
-  for (const part of (header ?? "").split(",")) {
+  // Metrics are comma-separated; a quoted desc may hold commas of its own ("2 round trips, 3 statements").
+  for (const part of (header ?? "").split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)) {
     const [name, ...params] = part.trim().split(";");
     if (!name) continue;
     for (const p of params) {

@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { errors } from "../platform/errors";
 import type { RateDecision, RatePolicy } from "../ports/rate-limiter";
@@ -38,17 +37,4 @@ export async function enforce(c: Context<AppEnv>, d: RateDecision, next: () => P
   }
   await next();
   for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
-}
-
-/**
- * Token-bucket limit per credential (after `authenticate`). Sets the IETF RateLimit headers on every
- * answer and `Retry-After` (integer seconds) on a 429. `authenticateAndLimit` does both steps with the
- * two round trips overlapped.
- */
-export function rateLimit(policy: RatePolicy) {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const key = c.var.principal?.credentialId;
-    if (!key) throw errors.internal("rateLimit used before authenticate");
-    await enforce(c, await takeToken(c, key, policy), next);
-  });
 }

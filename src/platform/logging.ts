@@ -6,10 +6,11 @@ export function logEvent(event: string, fields: Record<string, unknown>): void {
   console.log(JSON.stringify({ event, ...fields }));
 }
 
-export function logError(requestId: string, error: unknown): void {
+/** `event`: "unhandled_error" for a bug; "server_error" for a known 5xx (an upstream down, a timeout). */
+export function logError(requestId: string, error: unknown, event = "unhandled_error"): void {
   const e =
     error instanceof Error
       ? { name: error.name, message: error.message, stack: error.stack }
       : { value: String(error) };
-  console.error(JSON.stringify({ event: "unhandled_error", requestId, error: e }));
+  console.error(JSON.stringify({ event, requestId, error: e }));
 }

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticate } from "../../middleware/authenticate";
+import { authenticateAndLimit } from "../../middleware/authenticate";
 import { KB, limitBody, requireMediaType } from "../../middleware/body";
-import { RATE_POLICIES, rateLimit } from "../../middleware/rate-limit";
+import { RATE_POLICIES } from "../../middleware/rate-limit";
 import { bearerOrApiKey, envelopeSchema, errorResponses } from "../../platform/openapi-schemas";
 
 export const TokenBody = z
@@ -88,7 +88,7 @@ export const meRoute = createRoute({
   tags: ["Authentication"],
   summary: "Describe the calling credential (organization, scopes, context)",
   security: bearerOrApiKey,
-  middleware: [authenticate, rateLimit(RATE_POLICIES.platform)],
+  middleware: [authenticateAndLimit(RATE_POLICIES.platform)],
   responses: {
     200: {
       description: "The caller",

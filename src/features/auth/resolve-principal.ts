@@ -12,7 +12,7 @@ const looksLikeJwt = (s: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9
 export interface ResolvedCredential {
   principal: Principal;
   /**
-   * The store asked for (`storeId` option), read in the same D1 round trip as the credential and only
+   * The store asked for (`store` option), read in the same D1 round trip as the credential and only
    * if it belongs to the credential's organization: null when it does not (or does not exist),
    * undefined when no store was asked for.
    */
@@ -21,9 +21,15 @@ export interface ResolvedCredential {
   riderResults: D1Result[];
 }
 
+/**
+ * A store to read with the credential: one by id (routes with a `{storeId}`), or the caller's default
+ * store (`/FHIR/R4`, ingestion): a store key's own store, else the organization's `is_default` store.
+ */
+export type WantedStore = { id: string } | "default";
+
 interface ResolveOptions {
   /** Also read this store (when the credential's organization owns it). */
-  storeId?: string;
+  store?: WantedStore;
   /**
    * Statements to run in the same D1 round trip as the credential check (one batch), e.g. a read
    * the request will need once authorised (fhir/read-prefetch.ts). Their results are returned only
@@ -46,7 +52,7 @@ async function lookUp<T>(
 /**
  * Turns a presented credential (API key, or a JWT access token from /v2/auth/token) into a Principal.
  * Revoked and expired keys fail at once: every call reads the key row. Tokens are also checked
- * against their client, so revoking a client ends its tokens too. With `storeId`, the store row comes
+ * against their client, so revoking a client ends its tokens too. With `store`, the store row comes
  * back from the same query (a LEFT JOIN on the credential's org), saving the FHIR routes a round trip.
  */
 export async function resolvePrincipal(
@@ -57,10 +63,10 @@ export async function resolvePrincipal(
   if (looksLikeJwt(credential)) return principalFromToken(ctx, credential, opts);
   const query = ctx.services.db
     .prepare(
-      `SELECT k.id, k.org_id, k.scopes, k.store_id, k.patient_id, k.consent_required, k.expires_at, k.revoked_at${storeSelect(opts.storeId)}
-       FROM api_keys k${storeJoin("k", opts.storeId)} WHERE k.key_hash = ?1`,
+      `SELECT k.id, k.org_id, k.scopes, k.store_id, k.patient_id, k.consent_required, k.expires_at, k.revoked_at${storeSelect(opts.store)}
+       FROM api_keys k${storeJoin("k", opts.store, true)} WHERE k.key_hash = ?1`,
     )
-    .bind(await hashSecret(credential), ...storeParams(opts.storeId));
+    .bind(await hashSecret(credential), ...storeParams(opts.store));
   const { row, riderResults } = await lookUp<KeyRow & StoreCell>(ctx, query, opts.riders);
   if (!row || row.revoked_at) throw errors.unauthorized("Invalid or missing API key");
   if (row.expires_at && Date.parse(row.expires_at) <= Date.now()) throw errors.unauthorized("API key has expired");
@@ -75,19 +81,19 @@ export async function resolvePrincipal(
       patientId: row.patient_id,
       consentRequired: row.consent_required === 1,
     },
-    ...storeOf(row, opts.storeId),
+    ...storeOf(row, opts.store),
     riderResults,
   };
 }
 
 async function principalFromToken(ctx: VerbCtx, token: string, opts: ResolveOptions): Promise<ResolvedCredential> {
-  const { storeId } = opts;
+  const { store } = opts;
   const claims = await verifyAccessToken(ctx.services.env, token);
   const query = ctx.services.db
     .prepare(
-      `SELECT c.org_id, c.revoked_at${storeSelect(storeId)} FROM oauth_clients c${storeJoin("c", storeId)} WHERE c.id = ?1`,
+      `SELECT c.org_id, c.revoked_at${storeSelect(store)} FROM oauth_clients c${storeJoin("c", store, false)} WHERE c.id = ?1`,
     )
-    .bind(claims.clientId, ...storeParams(storeId));
+    .bind(claims.clientId, ...storeParams(store));
   const { row: client, riderResults } = await lookUp<{ org_id: string; revoked_at: string | null } & StoreCell>(
     ctx,
     query,
@@ -106,7 +112,7 @@ async function principalFromToken(ctx: VerbCtx, token: string, opts: ResolveOpti
       patientId: claims.patientId,
       consentRequired: claims.consentRequired,
     },
-    ...storeOf(client, storeId),
+    ...storeOf(client, store),
     riderResults,
   };
 }
@@ -131,15 +137,25 @@ const STORE_JSON = `json_object(${STORE_COLUMNS.split(",")
   .map((c) => `'${c.trim()}', s.${c.trim()}`)
   .join(", ")})`;
 
-const storeSelect = (storeId?: string) =>
-  storeId === undefined ? "" : `, CASE WHEN s.id IS NULL THEN NULL ELSE ${STORE_JSON} END AS store`;
+const storeSelect = (store?: WantedStore) =>
+  store === undefined ? "" : `, CASE WHEN s.id IS NULL THEN NULL ELSE ${STORE_JSON} END AS store`;
 
-const storeJoin = (alias: string, storeId?: string) =>
-  storeId === undefined ? "" : ` LEFT JOIN fhir_stores s ON s.id = ?2 AND s.org_id = ${alias}.org_id`;
+/**
+ * The store join, always within the credential's organization. The default store of an API key is
+ * its own store when it is a store key (`store_id`), else the org's default one (at most one: the
+ * partial unique index fhir_stores_one_default); access tokens have no store of their own.
+ */
+function storeJoin(alias: string, store: WantedStore | undefined, hasOwnStore: boolean): string {
+  if (store === undefined) return "";
+  if (store !== "default") return ` LEFT JOIN fhir_stores s ON s.id = ?2 AND s.org_id = ${alias}.org_id`;
+  const orgDefault = `SELECT d.id FROM fhir_stores d WHERE d.org_id = ${alias}.org_id AND d.is_default = 1`;
+  const id = hasOwnStore ? `COALESCE(${alias}.store_id, (${orgDefault}))` : `(${orgDefault})`;
+  return ` LEFT JOIN fhir_stores s ON s.id = ${id} AND s.org_id = ${alias}.org_id`;
+}
 
-const storeParams = (storeId?: string): string[] => (storeId === undefined ? [] : [storeId]);
+const storeParams = (store?: WantedStore): string[] => (store === undefined || store === "default" ? [] : [store.id]);
 
-function storeOf(row: StoreCell, storeId?: string): Pick<ResolvedCredential, "store"> {
-  if (storeId === undefined) return {};
+function storeOf(row: StoreCell, store?: WantedStore): Pick<ResolvedCredential, "store"> {
+  if (store === undefined) return {};
   return { store: row.store ? storeFromRaw(JSON.parse(row.store) as Parameters<typeof storeFromRaw>[0]) : null };
 }

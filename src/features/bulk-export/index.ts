@@ -10,15 +10,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
-import { authenticate } from "../../middleware/authenticate";
 import { limitBody } from "../../middleware/body";
-import { RATE_POLICIES, rateLimit } from "../../middleware/rate-limit";
 import { errors } from "../../platform/errors";
 import { bearerOrApiKey, errorResponses } from "../../platform/openapi-schemas";
 import { createRouter } from "../../platform/router";
 import { recordAudit } from "../audit/record-audit";
 import { openFhirCtx } from "../fhir/everything/open-fhir-ctx";
-import { FHIR_BASES, type FhirBase } from "../fhir/fhir.routes";
+import { FHIR_BASES, type FhirBase, fhirAuth } from "../fhir/fhir.routes";
 import { RESOURCE_MEDIA_TYPES, readJson, requireMedia } from "../fhir/http/body";
 import { presentation } from "../fhir/http/negotiate";
 import { informationOutcome } from "../fhir/http/respond";
@@ -31,7 +29,6 @@ export const bulkExportRouter = createRouter();
 
 type C = Context<AppEnv>;
 
-const authed = () => [authenticate, rateLimit(RATE_POLICIES.fhir)];
 const pathParam = (name: string, description: string) =>
   z
     .string()
@@ -94,7 +91,7 @@ function kickOff(base: FhirBase, level: ExportLevel, method: "get" | "post") {
     tags: [base.tag],
     summary: `Bulk Data export kick-off (${level} level${method === "post" ? ", Parameters body" : ""}); needs Prefer: respond-async`,
     security: bearerOrApiKey,
-    middleware: method === "post" ? [...authed(), limitBody(MAX_RESOURCE_BODY_BYTES)] : authed(),
+    middleware: method === "post" ? [fhirAuth(base), limitBody(MAX_RESOURCE_BODY_BYTES)] : [fhirAuth(base)],
     request: {
       params: z.object({
         ...(base.hasStore ? { storeId: pathParam("storeId", "The FHIR store id") } : {}),
@@ -146,7 +143,7 @@ function statusRoutes(base: FhirBase) {
       tags: [base.tag],
       summary: "Bulk Data export status: 202 + X-Progress while running, 200 + manifest when complete",
       security: bearerOrApiKey,
-      middleware: authed(),
+      middleware: [fhirAuth(base)],
       request: { params },
       responses: {
         200: {
@@ -176,7 +173,7 @@ function statusRoutes(base: FhirBase) {
       tags: [base.tag],
       summary: "Cancel a Bulk Data export and delete its files",
       security: bearerOrApiKey,
-      middleware: authed(),
+      middleware: [fhirAuth(base)],
       request: { params },
       responses: {
         202: { description: "Cancelled", content: json("OperationOutcome (informational)") },
@@ -200,7 +197,7 @@ function statusRoutes(base: FhirBase) {
       tags: [base.tag],
       summary: "Download one NDJSON file of a completed export",
       security: bearerOrApiKey,
-      middleware: authed(),
+      middleware: [fhirAuth(base)],
       request: {
         params: z.object({
           ...(base.hasStore ? { storeId: pathParam("storeId", "The FHIR store id") } : {}),

@@ -18,7 +18,7 @@ import { readGrant } from "../fhir/everything/read-grants";
 import type { FhirCtx } from "../fhir/fhir-ctx";
 import { isValidId } from "../fhir/resource-json";
 import { RESOURCE_TYPES } from "../fhir/search/definitions";
-import { countActiveJobs, insertJobStatement, type JobParams } from "./export-job-row";
+import { insertJobIfRoomStatement, type JobParams } from "./export-job-row";
 import type { ExportLevel, ExportParams } from "./export-params";
 import { readGroupPatients } from "./group-members";
 
@@ -75,33 +75,37 @@ export async function kickOffExport({
       code: "insufficient_permissions",
     });
   }
-  if ((await countActiveJobs(db, p.orgId, p.credentialId)) >= MAX_ACTIVE_EXPORTS) {
+  const params: JobParams = { ...input.params, deniedTypes: types ? types.filter((t) => !readable.includes(t)) : [] };
+  const jobId = randomId();
+  const inserted = await insertJobIfRoomStatement(
+    db,
+    {
+      id: jobId,
+      orgId: p.orgId,
+      storeId: ctx.store.id,
+      credentialId: p.credentialId,
+      level: input.level,
+      groupId: input.groupId,
+      requestUrl: input.requestUrl,
+      baseUrl: ctx.base,
+      params,
+      access: {
+        scopes: [...p.scopes.raw],
+        patientId: p.patientId,
+        consentRequired: p.consentRequired,
+        credentialKind: p.credentialKind,
+        clientId: p.clientId,
+      },
+      transactionTime: nowIso(),
+    },
+    MAX_ACTIVE_EXPORTS,
+  ).run();
+  if (inserted.meta.changes === 0) {
     throw errors.rateLimited(
       `At most ${MAX_ACTIVE_EXPORTS} exports may run at once for one credential; wait for one to finish`,
       60,
     );
   }
-  const params: JobParams = { ...input.params, deniedTypes: types ? types.filter((t) => !readable.includes(t)) : [] };
-  const jobId = randomId();
-  await insertJobStatement(db, {
-    id: jobId,
-    orgId: p.orgId,
-    storeId: ctx.store.id,
-    credentialId: p.credentialId,
-    level: input.level,
-    groupId: input.groupId,
-    requestUrl: input.requestUrl,
-    baseUrl: ctx.base,
-    params,
-    access: {
-      scopes: [...p.scopes.raw],
-      patientId: p.patientId,
-      consentRequired: p.consentRequired,
-      credentialKind: p.credentialKind,
-      clientId: p.clientId,
-    },
-    transactionTime: nowIso(),
-  }).run();
   await ctx.services.jobs.send({ type: BULK_EXPORT_JOB, jobId });
   return { jobId, statusUrl: `${ctx.base}/$export-status/${jobId}` };
 }

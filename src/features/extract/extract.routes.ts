@@ -1,23 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../../env";
-import { authenticate, requireScope } from "../../middleware/authenticate";
+import { authenticateAndLimit, requireScope } from "../../middleware/authenticate";
 import { limitBody, MB, requireMediaType } from "../../middleware/body";
-import { RATE_POLICIES, rateLimit } from "../../middleware/rate-limit";
+import { RATE_POLICIES } from "../../middleware/rate-limit";
 import { bearerOrApiKey, errorResponses } from "../../platform/openapi-schemas";
 import { CHUNKING_METHODS, CONSISTENCY_EFFORTS, VALIDATION_METHODS } from "../nlp/engine";
 import { DEFAULT_SYSTEM, MAX_TEXT_BYTES } from "./extract-limits";
 
 /** Seed 004 "Construe" → `POST /construe/extract` (operation `construe_extract`). */
 
-const aiLimit = rateLimit(RATE_POLICIES.ai);
-const platformLimit = rateLimit(RATE_POLICIES.platform);
-
 /**
  * The "ai" policy guards model spend, so it applies when a model takes part (LLM_PROVIDER set). The
  * local engine costs a few milliseconds of CPU, like a code search, and takes the platform policy.
  */
-const extractRateLimit = createMiddleware<AppEnv>((c, next) => (c.var.services.llm ? aiLimit : platformLimit)(c, next));
+const extractAuth = authenticateAndLimit((c) => (c.var.services.llm ? RATE_POLICIES.ai : RATE_POLICIES.platform));
 
 const SystemRefSchema = z
   .object({
@@ -119,13 +114,7 @@ export const extractRoute = createRoute({
     "Deterministic local engine by default (dictionary matching with negation/family-history context, citations as UTF-8 byte offsets); with LLM_PROVIDER configured a model validates candidates and every code it returns is checked against the code system. Response headers: X-Hearth-Engine, X-Hearth-Fallback (local stand-ins for the seed's LLM-based steps), X-Hearth-Chunking, X-Hearth-Citations (citations requested but unsupported by the chunking method), X-Hearth-Dictionary (memory / stored / compiled, code count, load time).",
   operationId: "construe_extract",
   security: bearerOrApiKey,
-  middleware: [
-    authenticate,
-    extractRateLimit,
-    requireScope("terminology:read"),
-    limitBody(1 * MB),
-    requireMediaType("application/json"),
-  ],
+  middleware: [extractAuth, requireScope("terminology:read"), limitBody(1 * MB), requireMediaType("application/json")],
   request: { body: { required: true, content: { "application/json": { schema: ExtractBody } } } },
   responses: {
     200: {

@@ -368,6 +368,7 @@ export function fhirHandlers(base: FhirBase): Record<FhirRouteName, FhirHandler>
           id: c.req.param("id") ?? "",
           resource: await readJson(c),
           ifMatch: c.req.header("If-Match") ?? null,
+          prefetched: c.var.prefetchedRead,
         },
       });
       return writeReply(call, out, out.status === 201 ? "Created" : "Updated");
@@ -385,6 +386,7 @@ export function fhirHandlers(base: FhirBase): Record<FhirRouteName, FhirHandler>
           patch: await readJson(c),
           format,
           ifMatch: c.req.header("If-Match") ?? null,
+          prefetched: c.var.prefetchedRead,
         },
       });
       return writeReply(call, out, "Patched");

@@ -44,7 +44,12 @@ const idParam = { id: p("id", "The logical id of the resource") };
 const vidParam = { vid: p("vid", "A version id") };
 
 const errs = (...statuses: number[]) => errorResponses("fhir", [400, 401, 403, 404, 406, 429, 500, ...statuses]);
-const authed = [authenticateAndLimit(RATE_POLICIES.fhir)];
+
+/**
+ * Credential check + rate limit of a FHIR base, overlapped; the base's store (`{storeId}`, or the
+ * caller's default store on `/FHIR/R4`) comes back from the credential's D1 query.
+ */
+export const fhirAuth = (base: FhirBase) => authenticateAndLimit(RATE_POLICIES.fhir, { defaultStore: !base.hasStore });
 
 export type FhirRouteName =
   | "metadata"
@@ -273,13 +278,17 @@ const SPECS: Spec[] = [
   },
 ];
 
+/** Interactions on `{type}/{id}` that start from the resource's current row. */
+const PREFETCHED = new Set<FhirRouteName>(["read", "update", "patch"]);
+
 /** createRoute configs for one base, in registration order. */
 export function fhirRoutes(base: FhirBase) {
+  const authed = [fhirAuth(base)];
   return SPECS.map((s) => {
     const params = { ...(base.hasStore ? storeParam : {}), ...s.params };
     const middleware = [
-      // Before authentication, so the resource read overlaps the credential check (read-prefetch.ts).
-      ...(s.name === "read" ? [prefetchRead] : []),
+      // Before authentication, so the current row is read with the credential check (read-prefetch.ts).
+      ...(PREFETCHED.has(s.name) ? [prefetchRead] : []),
       ...(s.public ? [] : authed),
       ...(s.body ? [limitBody(s.body.bytes)] : []),
     ];

@@ -5,22 +5,32 @@ import type { FhirCtx } from "./fhir-ctx";
 import { criteriaParams, findMatches, tooManyMatches } from "./find-matches";
 import { applyFhirPathPatch, applyJsonPatch } from "./patch";
 import { checkedResource } from "./plan-write";
+import { currentRowReader, type PrefetchedRead } from "./read-prefetch";
 import { goneResource, notFoundResource } from "./read-resource";
 import { withVersionRetry } from "./repo/commit";
-import { readCurrent } from "./repo/rows";
+import { readCurrent, type VersionRow } from "./repo/rows";
 import { isJsonObject, isValidId } from "./resource-json";
 import { writeUpdate } from "./update-resource";
 
 /** JSON Patch (RFC 6902, `application/json-patch+json`) or FHIRPath Patch (a `Parameters` resource). */
 export type PatchFormat = "json-patch" | "fhirpath-patch";
 
+interface PatchInput {
+  resourceType: string;
+  id: string;
+  patch: unknown;
+  format: PatchFormat;
+  ifMatch?: string | null;
+}
+
 async function patchById(
   ctx: FhirCtx,
   grant: FhirGrant,
-  input: { resourceType: string; id: string; patch: unknown; format: PatchFormat; ifMatch?: string | null },
+  input: PatchInput,
+  readCurrentRow: () => Promise<VersionRow | null>,
 ): Promise<WriteOutcome> {
   if (!isValidId(input.id)) throw notFoundResource(input.resourceType, input.id);
-  const current = await readCurrent(ctx.services.db, ctx.store.id, input.resourceType, input.id);
+  const current = await readCurrentRow();
   if (!current) throw notFoundResource(input.resourceType, input.id);
   if (current.deleted) throw goneResource(current);
   const base = JSON.parse(current.body) as Record<string, unknown>;
@@ -50,10 +60,12 @@ export async function patchResource({
   input,
 }: {
   ctx: FhirCtx;
-  input: { resourceType: string; id: string; patch: unknown; format: PatchFormat; ifMatch?: string | null };
+  /** `prefetched`: the current row read with the credential check (read-prefetch.ts), if it matches. */
+  input: PatchInput & { prefetched?: PrefetchedRead };
 }): Promise<WriteOutcome> {
   const grant = authorize(ctx, "patch", input.resourceType);
-  return withVersionRetry(input.ifMatch, () => patchById(ctx, grant, input));
+  const read = currentRowReader(ctx.services.db, input.prefetched, ctx.store.id, input.resourceType, input.id);
+  return withVersionRetry(input.ifMatch, () => patchById(ctx, grant, input, read));
 }
 
 /** Conditional patch (PATCH [type]?criteria): exactly one match is patched; none → 404, several → 412. */
@@ -72,5 +84,7 @@ export async function conditionalPatch({
       code: "resource_not_found",
     });
   }
-  return withVersionRetry(input.ifMatch, () => patchById(ctx, grant, { ...input, id: ids[0]! }));
+  const id = ids[0]!;
+  const read = () => readCurrent(ctx.services.db, ctx.store.id, input.resourceType, id);
+  return withVersionRetry(input.ifMatch, () => patchById(ctx, grant, { ...input, id }, read));
 }

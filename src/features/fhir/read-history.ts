@@ -8,7 +8,7 @@ import { authorize, needsResourceCheck } from "./access";
 import type { FhirCtx } from "./fhir-ctx";
 import { parseFhirDateRange } from "./fhir-dates";
 import { readResource } from "./read-resource";
-import { type HistoryRow, historyFromRaw, readCurrent } from "./repo/rows";
+import { currentFromResult, type HistoryRow, historyFromRaw, readCurrentStatement } from "./repo/rows";
 import { etagOf, isValidId } from "./resource-json";
 
 export const DEFAULT_HISTORY_COUNT = 50;
@@ -31,40 +31,16 @@ function intParam(params: URLSearchParams, name: string, def: number, max: numbe
   return Math.min(Number(raw), max);
 }
 
-/** Returns the history bundle as JSON text (stored bodies are embedded without re-parsing). */
-export async function readHistory({
-  ctx,
-  input,
-  strict = false,
-}: {
-  ctx: FhirCtx;
-  input: HistoryInput;
-  strict?: boolean;
-}): Promise<string> {
+interface HistoryQuery {
+  total: D1PreparedStatement;
+  page: D1PreparedStatement;
+  count: number;
+  offset: number;
+}
+
+/** The count and page statements of a history request (throws 400 on a bad parameter). */
+function historyQuery(ctx: FhirCtx, input: HistoryInput, strict: boolean): HistoryQuery {
   const { resourceType, id, params } = input;
-  const level = id ? "history-instance" : resourceType ? "history-type" : "history-system";
-  const grant = authorize(ctx, level, resourceType ?? "*");
-  if (id) {
-    // The instance must exist (a deleted one still has history) and be visible to the caller.
-    const unknown = () => errors.notFound(`${resourceType}/${id} is not known`, { code: "resource_not_found" });
-    if (!isValidId(id)) throw unknown();
-    if (needsResourceCheck(grant)) await readResource({ ctx, input: { resourceType: resourceType!, id } });
-    else if (!(await readCurrent(ctx.services.db, ctx.store.id, resourceType!, id))) throw unknown();
-  } else if (needsResourceCheck(grant)) {
-    // Type and system history mix every patient's versions; filtering them per patient (compartment, query
-    // constraint or consent) is not offered, so such credentials are told why instead of seeing a subset.
-    const reason = grant.consentRequired
-      ? "a consent-required credential"
-      : grant.patientId !== null
-        ? "a credential limited to one patient"
-        : "a query-constrained scope";
-    throw errors.forbidden(
-      `History across resources is not available to ${reason}; read each resource's own _history`,
-      {
-        details: { interaction: level },
-      },
-    );
-  }
   if (strict) {
     const unknown = [...params.keys()].filter((k) => !KNOWN.has(k));
     if (unknown.length)
@@ -102,14 +78,71 @@ export async function readHistory({
   const whereSql = where.join(" AND ");
   const db = ctx.services.db;
   const order = id ? "h.version_id DESC" : "h.last_updated DESC, h.resource_type, h.id, h.version_id DESC";
-  const [totalRow, page] = await db.batch<{ n?: number } & Record<string, unknown>>([
-    db.prepare(`SELECT count(*) AS n FROM fhir_history h WHERE ${whereSql}`).bind(...binds),
-    db
+  return {
+    total: db.prepare(`SELECT count(*) AS n FROM fhir_history h WHERE ${whereSql}`).bind(...binds),
+    page: db
       .prepare(
         `SELECT h.resource_type, h.id, h.version_id, h.last_updated, h.deleted, h.method, h.body FROM fhir_history h WHERE ${whereSql} ORDER BY ${order} LIMIT ${count} OFFSET ${offset}`,
       )
       .bind(...binds),
+    count,
+    offset,
+  };
+}
+
+/** Returns the history bundle as JSON text (stored bodies are embedded without re-parsing). */
+export async function readHistory({
+  ctx,
+  input,
+  strict = false,
+}: {
+  ctx: FhirCtx;
+  input: HistoryInput;
+  strict?: boolean;
+}): Promise<string> {
+  const { resourceType, id, params } = input;
+  const level = id ? "history-instance" : resourceType ? "history-type" : "history-system";
+  const grant = authorize(ctx, level, resourceType ?? "*");
+  const db = ctx.services.db;
+  // The instance must exist (a deleted one still has history) and be visible to the caller. Without a
+  // per-resource check, its existence is read in the same D1 batch as the page (`exists` below).
+  let exists: D1PreparedStatement | null = null;
+  const unknown = () => errors.notFound(`${resourceType}/${id} is not known`, { code: "resource_not_found" });
+  if (id) {
+    if (!isValidId(id)) throw unknown();
+    if (needsResourceCheck(grant)) await readResource({ ctx, input: { resourceType: resourceType!, id } });
+    else exists = readCurrentStatement(db, ctx.store.id, resourceType!, id);
+  } else if (needsResourceCheck(grant)) {
+    // Type and system history mix every patient's versions; filtering them per patient (compartment, query
+    // constraint or consent) is not offered, so such credentials are told why instead of seeing a subset.
+    const reason = grant.consentRequired
+      ? "a consent-required credential"
+      : grant.patientId !== null
+        ? "a credential limited to one patient"
+        : "a query-constrained scope";
+    throw errors.forbidden(
+      `History across resources is not available to ${reason}; read each resource's own _history`,
+      {
+        details: { interaction: level },
+      },
+    );
+  }
+  let query: HistoryQuery;
+  try {
+    query = historyQuery(ctx, input, strict);
+  } catch (err) {
+    // An unknown instance is a 404 before any parameter error, as when its existence was read first.
+    if (exists && !currentFromResult(await exists.all())) throw unknown();
+    throw err;
+  }
+  const { count, offset } = query;
+  const results = await db.batch<{ n?: number } & Record<string, unknown>>([
+    ...(exists ? [exists] : []),
+    query.total,
+    query.page,
   ]);
+  if (exists && !currentFromResult(results.shift()!)) throw unknown();
+  const [totalRow, page] = results;
   const total = Number(totalRow!.results[0]?.n ?? 0);
   const rows = (page!.results as unknown as Parameters<typeof historyFromRaw>[0][]).map(historyFromRaw);
   const path = id ? `/${resourceType}/${id}/_history` : resourceType ? `/${resourceType}/_history` : "/_history";

@@ -7,6 +7,7 @@ import { resolveOwnConditionalReferences } from "./create-resource";
 import type { FhirCtx } from "./fhir-ctx";
 import { criteriaParams, findMatches, tooManyMatches } from "./find-matches";
 import { assertIdMatches, checkedResource, newVersionOp, updateOp } from "./plan-write";
+import { currentRowReader, type PrefetchedRead } from "./read-prefetch";
 import { withVersionRetry } from "./repo/commit";
 import { readCurrent, type VersionRow } from "./repo/rows";
 import { isValidId, versionFromEtag } from "./resource-json";
@@ -85,7 +86,8 @@ export async function updateResource({
   input,
 }: {
   ctx: FhirCtx;
-  input: { resourceType: string; id: string; resource: unknown; ifMatch?: string | null };
+  /** `prefetched`: the current row read with the credential check (read-prefetch.ts), if it matches. */
+  input: { resourceType: string; id: string; resource: unknown; ifMatch?: string | null; prefetched?: PrefetchedRead };
 }): Promise<WriteOutcome> {
   const grant = authorize(ctx, "update", input.resourceType);
   if (!isValidId(input.id)) {
@@ -93,8 +95,15 @@ export async function updateResource({
   }
   const resource = checkedResource(input.resource, input.resourceType);
   assertIdMatches(resource, input.id);
+  const readCurrentRow = currentRowReader(
+    ctx.services.db,
+    input.prefetched,
+    ctx.store.id,
+    input.resourceType,
+    input.id,
+  );
   return withVersionRetry(input.ifMatch, async () => {
-    const current = await readCurrent(ctx.services.db, ctx.store.id, input.resourceType, input.id);
+    const current = await readCurrentRow();
     return writeUpdate(ctx, grant, resource, input.id, current, input.ifMatch, "PUT");
   });
 }

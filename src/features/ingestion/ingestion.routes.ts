@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticate, requireScope } from "../../middleware/authenticate";
+import { authenticateAndLimit, requireScope } from "../../middleware/authenticate";
 import { limitBody, MB } from "../../middleware/body";
-import { RATE_POLICIES, rateLimit } from "../../middleware/rate-limit";
+import { RATE_POLICIES } from "../../middleware/rate-limit";
 import { errorResponses } from "../../platform/openapi-schemas";
 
 const tags = ["Ingestion"];
@@ -26,8 +26,8 @@ export const ingestRoute = createRoute({
     "At most 100 entries. Resources go to the organization's default FHIR store (created on first use). Idempotent by fullUrl: POST entries with urn:uuid fullUrls are stored as Type/<uuid>.",
   security,
   middleware: [
-    authenticate,
-    rateLimit(RATE_POLICIES.ingestion),
+    // Seed 003's policy; the default store the bundle goes to is read with the credential.
+    authenticateAndLimit(RATE_POLICIES.ingestion, { defaultStore: true }),
     requireScope("ingestion:write"),
     limitBody(INGESTION_BODY_LIMIT),
   ],
@@ -85,7 +85,7 @@ export const getIngestionRoute = createRoute({
   tags,
   summary: "What an ingestion transaction did (status, counts, resource ids)",
   security,
-  middleware: [authenticate, rateLimit(RATE_POLICIES.platform), requireScope("ingestion:read")],
+  middleware: [authenticateAndLimit(RATE_POLICIES.platform), requireScope("ingestion:read")],
   request: {
     params: GroupParam.extend({
       transactionId: z

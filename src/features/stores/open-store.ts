@@ -49,8 +49,17 @@ export async function openStore(
  * fhir_stores_one_default makes concurrent first uses create one store only.
  */
 export async function openDefaultStore(ctx: AuthedCtx): Promise<StoreRow> {
-  if (ctx.principal.storeId !== null) return requireOrgStore(ctx, ctx.principal.storeId);
-  const existing = await findDefaultStore(ctx);
+  // Read with the credential (authenticateAndLimit's defaultStore): no query of its own.
+  const known = ctx.routeStore?.id === null ? ctx.routeStore : undefined;
+  if (ctx.principal.storeId !== null) {
+    if (known) {
+      if (!known.row) throw storeNotFound(ctx.principal.storeId);
+      return known.row;
+    }
+    return requireOrgStore(ctx, ctx.principal.storeId);
+  }
+  if (known?.row) return known.row;
+  const existing = known ? null : await findDefaultStore(ctx);
   if (existing) return existing;
   const at = nowIso();
   await ctx.services.db

@@ -1,14 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticate, requireScope } from "../../middleware/authenticate";
+import { authenticateAndLimit, requireScope } from "../../middleware/authenticate";
 import { KB, limitBody, requireMediaType } from "../../middleware/body";
-import { RATE_POLICIES, rateLimit } from "../../middleware/rate-limit";
+import { RATE_POLICIES } from "../../middleware/rate-limit";
 import { bearerOrApiKey, envelopeSchema, errorResponses } from "../../platform/openapi-schemas";
 import { StoreSettingsSchema } from "./store-settings";
 import { StoreViewSchema } from "./store-view";
 
 const tags = ["FHIR stores"];
-const read = [authenticate, rateLimit(RATE_POLICIES.platform), requireScope("stores:read")];
-const write = [authenticate, rateLimit(RATE_POLICIES.platform), requireScope("stores:write")];
+const authed = authenticateAndLimit(RATE_POLICIES.platform);
+const read = [authed, requireScope("stores:read")];
+const write = [authed, requireScope("stores:write")];
 const jsonBody = [limitBody(16 * KB), requireMediaType("application/json")];
 const errs = (...extra: number[]) => errorResponses("platform", [400, 401, 403, 429, 500, ...extra]);
 

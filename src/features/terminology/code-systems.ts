@@ -108,7 +108,19 @@ export async function resolveWith<T extends unknown[]>(
   more: (name: string) => D1PreparedStatement[],
 ): Promise<{ system: ResolvedSystem; rows: { [K in keyof T]: T[K][] } }> {
   const name = normalizeSystemName(rawName);
-  const [head, ...rest] = await db.batch([visibleSystemsStatement(db, orgId, name), ...more(name)]);
+  return resolvedFrom<T>(await db.batch([visibleSystemsStatement(db, orgId, name), ...more(name)]), name, version);
+}
+
+/**
+ * The system and rows of a resolveWith batch already run (`results[0]` from visibleSystemsStatement
+ * for the normalized `name`, then the other statements'), e.g. sent with the credential check.
+ */
+export function resolvedFrom<T extends unknown[]>(
+  results: D1Result[],
+  name: string,
+  version: string | undefined,
+): { system: ResolvedSystem; rows: { [K in keyof T]: T[K][] } } {
+  const [head, ...rest] = results;
   const system = pickSystem((head?.results ?? []) as ResolvedSystem[], name, version);
   return { system, rows: rest.map((r) => r.results) as { [K in keyof T]: T[K][] } };
 }

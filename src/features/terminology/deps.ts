@@ -24,4 +24,11 @@ export function terminologyDeps(env: Env): TerminologyDeps {
   return deps;
 }
 
-export const depsOf = (ctx: VerbCtx): TerminologyDeps => terminologyDeps(ctx.services.env);
+/**
+ * A request's deps: D1 through the request's services, so its round trips show in Server-Timing
+ * (platform/timed-d1.ts); queue jobs, with no request, use `terminologyDeps` directly.
+ */
+export const depsOf = (ctx: VerbCtx): TerminologyDeps => ({
+  ...terminologyDeps(ctx.services.env),
+  db: ctx.services.db,
+});

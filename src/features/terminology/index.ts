@@ -72,7 +72,12 @@ export const terminologyRouter = createRouter()
     const { codesystem, codeID } = c.req.valid("param");
     const data = await getCode({
       ctx: authedCtx(c),
-      input: { name: codesystem, code: codeID, version: c.req.valid("query").version },
+      input: {
+        name: codesystem,
+        code: codeID,
+        version: c.req.valid("query").version,
+        prefetched: c.var.prefetchedLookup,
+      },
     });
     return c.json(data, 200);
   });

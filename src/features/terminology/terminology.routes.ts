@@ -1,16 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticate, requireScope } from "../../middleware/authenticate";
+import { authenticateAndLimit, requireScope } from "../../middleware/authenticate";
 import { limitBody, MB, requireMediaType } from "../../middleware/body";
-import { RATE_POLICIES, rateLimit } from "../../middleware/rate-limit";
+import { RATE_POLICIES } from "../../middleware/rate-limit";
 import { bearerOrApiKey, errorResponses } from "../../platform/openapi-schemas";
+import { prefetchCode } from "./code-prefetch";
 import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from "./list-codes";
 import { SEMANTIC_DEFAULT_LIMIT, SEMANTIC_MAX_LIMIT } from "./search-codes-semantic";
 import { TEXT_DEFAULT_LIMIT, TEXT_MAX_LIMIT } from "./search-codes-text";
 
 /** Seed 004, "Construe / Code Systems" and "Construe / Codes" (+ POST /construe/feedback). */
 const tags = ["Construe"];
-const read = [authenticate, rateLimit(RATE_POLICIES.platform), requireScope("terminology:read")];
-const write = [authenticate, rateLimit(RATE_POLICIES.platform), requireScope("terminology:write")];
+const authed = authenticateAndLimit(RATE_POLICIES.platform);
+const read = [authed, requireScope("terminology:read")];
+const write = [authed, requireScope("terminology:write")];
 const errs = (...extra: number[]) => errorResponses("platform", [400, 401, 403, 404, 429, 500, ...extra]);
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
   description,
@@ -252,7 +254,8 @@ export const getCodeRoute = createRoute({
   summary: "Get a specific code (ICD-10 codes with or without the dot)",
   operationId: "construe_lookup",
   security: bearerOrApiKey,
-  middleware: read,
+  // Before authentication, so the lookup rides in the credential check's round trip (code-prefetch.ts).
+  middleware: [prefetchCode, ...read],
   request: { params: CodeParam, query: VersionQuery },
   responses: { 200: json(CodeSchema.extend({ system: SystemRefSchema }), "Code details"), ...errs() },
 });

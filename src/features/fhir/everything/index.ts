@@ -6,12 +6,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../../env";
-import { authenticate } from "../../../middleware/authenticate";
-import { RATE_POLICIES, rateLimit } from "../../../middleware/rate-limit";
 import { bearerOrApiKey, errorResponses } from "../../../platform/openapi-schemas";
 import { createRouter } from "../../../platform/router";
 import { recordAudit } from "../../audit/record-audit";
-import { FHIR_BASES } from "../fhir.routes";
+import { FHIR_BASES, fhirAuth } from "../fhir.routes";
 import { parsePrefer, presentation } from "../http/negotiate";
 import { openFhirCtx } from "./open-fhir-ctx";
 import { type EverythingSubject, planEverything } from "./plan-everything";
@@ -57,7 +55,7 @@ for (const base of FHIR_BASES) {
           ? "Patient $everything: the patient's whole record (streamed searchset Bundle)"
           : "Person $everything: the records of every Patient linked from the Person (streamed)",
       security: bearerOrApiKey,
-      middleware: [authenticate, rateLimit(RATE_POLICIES.fhir)] as const,
+      middleware: [fhirAuth(base)] as const,
       request: {
         params: z.object({
           ...(base.hasStore ? { storeId: pathParam("storeId", "The FHIR store id") } : {}),

@@ -9,12 +9,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../../env";
-import { authenticate } from "../../../middleware/authenticate";
-import { RATE_POLICIES, rateLimit } from "../../../middleware/rate-limit";
 import { bearerOrApiKey, errorResponses } from "../../../platform/openapi-schemas";
 import { createRouter } from "../../../platform/router";
 import { openFhirCtx } from "../everything/open-fhir-ctx";
-import { FHIR_BASES, type FhirBase } from "../fhir.routes";
+import { FHIR_BASES, type FhirBase, fhirAuth } from "../fhir.routes";
 import { presentation } from "../http/negotiate";
 import { fhirJson, informationOutcome } from "../http/respond";
 import { readReindexStatus, reindexParameters } from "./reindex-status";
@@ -24,7 +22,6 @@ export const reindexRouter = createRouter();
 
 type C = Context<AppEnv>;
 
-const authed = () => [authenticate, rateLimit(RATE_POLICIES.fhir)];
 const pathParam = (name: string, description: string) =>
   z
     .string()
@@ -53,7 +50,7 @@ function reindexRoute(base: FhirBase, typeLevel: boolean) {
     description:
       "Validates the SearchParameter resources of the store (400 naming a bad one), makes them searchable, and re-indexes the resources. Small stores complete in the request (200 Parameters with the count); bigger ones, or `Prefer: respond-async`, continue in the background (202, poll Content-Location).",
     security: bearerOrApiKey,
-    middleware: authed(),
+    middleware: [fhirAuth(base)],
     request: {
       params: z.object({
         ...(base.hasStore ? { storeId: pathParam("storeId", "The FHIR store id") } : {}),
@@ -99,7 +96,7 @@ function statusRoute(base: FhirBase) {
     tags: [base.tag],
     summary: "$reindex status: 202 + X-Progress while running, 200 Parameters when done",
     security: bearerOrApiKey,
-    middleware: authed(),
+    middleware: [fhirAuth(base)],
     request: {
       params: z.object({
         ...(base.hasStore ? { storeId: pathParam("storeId", "The FHIR store id") } : {}),
