@@ -94,3 +94,11 @@ export function envelopeSchema<T extends z.ZodTypeAny>(data: T, name?: string) {
 
 /** Security requirement for routes that take an API key or a bearer access token. */
 export const bearerOrApiKey: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+
+/** A path segment id (store, resource, job) as the OpenAPI document describes it. */
+export const pathParam = (name: string, description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name, in: "path" }, description });

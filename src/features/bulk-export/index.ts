@@ -12,13 +12,13 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { limitBody } from "../../middleware/body";
 import { errors } from "../../platform/errors";
-import { bearerOrApiKey, errorResponses } from "../../platform/openapi-schemas";
+import { bearerOrApiKey, errorResponses, pathParam } from "../../platform/openapi-schemas";
 import { createRouter } from "../../platform/router";
 import { recordAudit } from "../audit/record-audit";
 import { openFhirCtx } from "../fhir/everything/open-fhir-ctx";
 import { FHIR_BASES, type FhirBase, fhirAuth } from "../fhir/fhir.routes";
 import { RESOURCE_MEDIA_TYPES, readJson, requireMedia } from "../fhir/http/body";
-import { presentation } from "../fhir/http/negotiate";
+import { parsePrefer, presentation } from "../fhir/http/negotiate";
 import { informationOutcome } from "../fhir/http/respond";
 import { MAX_RESOURCE_BODY_BYTES } from "../fhir/limits";
 import { type ExportLevel, parametersOf, parseExportParams, type RawParam } from "./export-params";
@@ -29,12 +29,6 @@ export const bulkExportRouter = createRouter();
 
 type C = Context<AppEnv>;
 
-const pathParam = (name: string, description: string) =>
-  z
-    .string()
-    .min(1)
-    .max(128)
-    .openapi({ param: { name, in: "path" }, description });
 const repeatable = () => z.union([z.string(), z.array(z.string())]).optional();
 const kickOffQuery = z.object({
   _outputFormat: repeatable().openapi({
@@ -58,13 +52,13 @@ const fhirErrors = (...extra: number[]) => errorResponses("fhir", [400, 401, 403
 
 /** Bulk Data requires `Prefer: respond-async` on kick-off (export.html#headers). */
 function preferences(c: C): { lenient: boolean } {
-  const tokens = (c.req.header("Prefer") ?? "").split(/[,;]/).map((t) => t.trim().toLowerCase());
-  if (!tokens.includes("respond-async")) {
+  const prefer = parsePrefer(c.req.header("Prefer"));
+  if (!prefer.respondAsync) {
     throw errors.invalid("Bulk export runs asynchronously: send the header 'Prefer: respond-async'", {
       code: "respond_async_required",
     });
   }
-  return { lenient: tokens.includes("handling=lenient") };
+  return { lenient: prefer.handling === "lenient" };
 }
 
 function audit(

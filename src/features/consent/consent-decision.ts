@@ -81,7 +81,7 @@ export function consentVerdict(consent: unknown, orgId: string, now = Date.now()
   return denies ? "deny" : permits ? "permit" : "none";
 }
 
-/** Folds the verdicts of several Consents of one patient: any deny wins, otherwise any permit. */
+/** Folds the verdicts of several Consents of one patient (a deny wins, otherwise a permit). */
 function combine(verdicts: ConsentVerdict[]): boolean {
   return !verdicts.includes("deny") && verdicts.includes("permit");
 }

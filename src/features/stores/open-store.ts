@@ -1,5 +1,5 @@
 /**
- * Which store a FHIR request opens. A store's own key (principal.storeId) opens only that store: any
+ * Which store a FHIR request opens. A store's own key (principal.storeId) opens only that store; any
  * other store id is "not found", like another organization's store (no existence leak).
  */
 import type { AuthedCtx } from "../../context";

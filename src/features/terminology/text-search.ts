@@ -106,7 +106,7 @@ function codeStatement(db: D1Database, set: SetRef, q: string, limit: number): D
       .bind(set.active_set, key);
   }
   if (key.length >= 3) {
-    // Trigram index: any substring of three characters or more, seeking to the set's rowid range.
+    // Trigram index finds every substring of three characters or more, seeking to the set's rowid range.
     return db
       .prepare(
         `SELECT c.id, c.code, c.description, c.code_key, count(*) OVER () AS total

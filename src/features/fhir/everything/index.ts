@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../../env";
-import { bearerOrApiKey, errorResponses } from "../../../platform/openapi-schemas";
+import { bearerOrApiKey, errorResponses, pathParam } from "../../../platform/openapi-schemas";
 import { createRouter } from "../../../platform/router";
 import { recordAudit } from "../../audit/record-audit";
 import { FHIR_BASES, fhirAuth } from "../fhir.routes";
@@ -16,13 +16,6 @@ import { type EverythingSubject, planEverything } from "./plan-everything";
 import { everythingStream } from "./stream-everything";
 
 export const everythingRouter = createRouter();
-
-const pathParam = (name: string, description: string) =>
-  z
-    .string()
-    .min(1)
-    .max(128)
-    .openapi({ param: { name, in: "path" }, description });
 
 /** Query parameters may repeat (`_type=A&_type=B`); the operation itself validates the values. */
 const repeatable = () => z.union([z.string(), z.array(z.string())]).optional();

@@ -19,6 +19,8 @@ export type PreferReturn = "minimal" | "representation" | "OperationOutcome";
 export interface Prefer {
   return?: PreferReturn;
   handling?: "strict" | "lenient";
+  /** `respond-async` (Bulk Data kick-off, `$reindex`): the client accepts 202 + a status location. */
+  respondAsync?: boolean;
 }
 
 const notAcceptable = (what: string) =>
@@ -57,7 +59,7 @@ export function presentation(url: URL, accept: string | undefined): Presentation
   return { contentType, pretty: pretty === "true" };
 }
 
-/** RFC 7240 Prefer, the parts FHIR defines: return=... and handling=... */
+/** RFC 7240 Prefer, the parts FHIR defines: return=..., handling=... and respond-async. */
 export function parsePrefer(header: string | undefined): Prefer {
   const out: Prefer = {};
   if (!header) return out;
@@ -66,6 +68,7 @@ export function parsePrefer(header: string | undefined): Prefer {
     if (k?.toLowerCase() === "return" && (v === "minimal" || v === "representation" || v === "OperationOutcome"))
       out.return = v;
     if (k?.toLowerCase() === "handling" && (v === "strict" || v === "lenient")) out.handling = v;
+    if (k?.toLowerCase() === "respond-async" && v === undefined) out.respondAsync = true;
   }
   return out;
 }

@@ -9,11 +9,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../../env";
-import { bearerOrApiKey, errorResponses } from "../../../platform/openapi-schemas";
+import { bearerOrApiKey, errorResponses, pathParam } from "../../../platform/openapi-schemas";
 import { createRouter } from "../../../platform/router";
 import { openFhirCtx } from "../everything/open-fhir-ctx";
 import { FHIR_BASES, type FhirBase, fhirAuth } from "../fhir.routes";
-import { presentation } from "../http/negotiate";
+import { parsePrefer, presentation } from "../http/negotiate";
 import { fhirJson, informationOutcome } from "../http/respond";
 import { readReindexStatus, reindexParameters } from "./reindex-status";
 import { startReindex } from "./start-reindex";
@@ -22,22 +22,12 @@ export const reindexRouter = createRouter();
 
 type C = Context<AppEnv>;
 
-const pathParam = (name: string, description: string) =>
-  z
-    .string()
-    .min(1)
-    .max(128)
-    .openapi({ param: { name, in: "path" }, description });
 const json = (description: string) => ({
   "application/fhir+json": { schema: { type: "object" as const, description } },
 });
 const fhirErrors = () => errorResponses("fhir", [400, 401, 403, 404, 406, 429, 500]);
 
-const wantsAsync = (c: C) =>
-  (c.req.header("Prefer") ?? "")
-    .split(/[,;]/)
-    .map((t) => t.trim().toLowerCase())
-    .includes("respond-async");
+const wantsAsync = (c: C) => parsePrefer(c.req.header("Prefer")).respondAsync === true;
 
 function reindexRoute(base: FhirBase, typeLevel: boolean) {
   const route = createRoute({

@@ -4,7 +4,7 @@
  * them. Needs write access to every type (system level) or to the type (type level); patient-context
  * credentials may not reindex.
  *
- * 1. The SearchParameters are validated (validate-search-parameters.ts): any error → 400 naming them.
+ * 1. The SearchParameters are validated (validate-search-parameters.ts); an error → 400 naming them.
  * 2. One batch replaces the store's active definitions (all of them, or the type's), bumps
  *    `fhir_stores.search_params_version` (writes index with the new set from now on), supersedes running
  *    jobs it covers and records the job.
