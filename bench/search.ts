@@ -22,6 +22,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { BENCH_URL, type BenchTenant, createTenant, request, waitForServer } from "./lib/bench-env";
+import { httpRequest } from "./lib/http-client";
 import { parseServerTiming, type ServerSample } from "./lib/server-timing";
 import { ms, percentile } from "./lib/stats";
 
@@ -147,22 +148,12 @@ async function time(
   path: string,
   key: string,
 ): Promise<{ total: number; ttfb: number; bytes: number; server: ServerSample }> {
-  const t0 = performance.now();
-  const res = await fetch(`${BENCH_URL}${path}`, { headers: { Authorization: `Bearer ${key}` } });
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  let first = -1;
-  let bytes = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (first < 0) first = performance.now() - t0;
-    if (done) break;
-    bytes += value.length;
-  }
+  const res = await httpRequest(`${BENCH_URL}${path}`, { headers: { Authorization: `Bearer ${key}` } });
   if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
   return {
-    total: performance.now() - t0,
-    ttfb: first,
-    bytes,
+    total: res.totalMs,
+    ttfb: res.firstByteMs,
+    bytes: res.bytes,
     server: parseServerTiming(res.headers.get("Server-Timing")),
   };
 }

@@ -20,6 +20,7 @@ import { localTarget } from "../scripts/lib/terminology-executors";
 import { loadRelease } from "../scripts/lib/terminology-load";
 import { openSource } from "../scripts/lib/terminology-sources";
 import { adminToken } from "./lib/bench-env";
+import { httpRequest } from "./lib/http-client";
 import { summary } from "./lib/stats";
 
 const args = process.argv.slice(2);
@@ -135,15 +136,15 @@ async function importIcd(): Promise<void> {
 }
 
 async function http(path: string, token?: string, init: { method?: string; body?: unknown } = {}) {
-  const res = await fetch(`${BASE}${path}`, {
+  const res = await httpRequest(`${BASE}${path}`, {
     method: init.method ?? "GET",
     headers: {
       ...(token ? { Authorization: `Bearer ${token}` } : {}),
       ...(init.body !== undefined ? { "Content-Type": "application/json" } : {}),
     },
-    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
   });
-  return { status: res.status, text: await res.text() };
+  return { status: res.status, text: res.text };
 }
 
 async function startServer(): Promise<ChildProcess> {

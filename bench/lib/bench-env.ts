@@ -3,6 +3,7 @@
  * created through the public API (nothing is written to the database directly).
  */
 import { existsSync, readFileSync } from "node:fs";
+import { httpRequest } from "./http-client";
 
 export const BENCH_URL = (process.env.BENCH_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
 
@@ -25,15 +26,15 @@ export async function request(
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   if (init.token) headers.Authorization = `Bearer ${init.token}`;
   if (init.body !== undefined) headers["Content-Type"] = init.contentType ?? "application/fhir+json";
-  const res = await fetch(`${BENCH_URL}${path}`, { method, headers, body: init.body });
-  return { status: res.status, text: await res.text(), headers: res.headers };
+  const res = await httpRequest(`${BENCH_URL}${path}`, { method, headers, body: init.body });
+  return { status: res.status, text: res.text, headers: res.headers };
 }
 
 export async function waitForServer(): Promise<void> {
   for (let i = 0; i < 60; i++) {
     try {
-      const r = await fetch(`${BENCH_URL}/health`);
-      if (r.ok) return;
+      const r = await httpRequest(`${BENCH_URL}/health`);
+      if (r.status === 200) return;
     } catch {
       // not up yet
     }
