@@ -155,6 +155,8 @@ export function capabilityStatement(
         interaction: SYSTEM_INTERACTIONS.map((code) => ({ code })),
         searchParam: cached.common,
         operation: OPERATIONS.map(({ name, definition }) => ({ name, definition })),
+        // Patient/[id]/[type] compartment search (search.html#compartments).
+        compartment: ["http://hl7.org/fhir/CompartmentDefinition/patient"],
       },
     ],
   };

@@ -66,8 +66,14 @@ async function open(c: C, base: FhirBase, purpose: "read" | "write" = "write"): 
   };
 }
 
+/** R4 compartment definitions other than Patient (compartmentdefinition.html). */
+const OTHER_COMPARTMENTS: ReadonlySet<string> = new Set(["Encounter", "RelatedPerson", "Practitioner", "Device"]);
+
 function resourceTypeParam(c: C): string {
-  const type = c.req.param("type") ?? "";
+  return resourceTypeOf(c.req.param("type") ?? "");
+}
+
+function resourceTypeOf(type: string): string {
   if (!isResourceType(type)) {
     throw errors.notFound(`Resource type '${type}' is not supported by this server (FHIR R4 resource types only)`, {
       code: "unknown_resource_type",
@@ -191,6 +197,36 @@ export function fhirHandlers(base: FhirBase): Record<FhirRouteName, FhirHandler>
       });
       return fhirJson(call.p, 200, bundle);
     };
+  /** GET Patient/[id]/[type]?… (R4 search.html#compartments); the other compartments are not offered. */
+  const searchCompartment: FhirHandler = async (c) => {
+    const compartment = c.req.param("type") ?? "";
+    if (compartment !== "Patient") {
+      throw OTHER_COMPARTMENTS.has(compartment)
+        ? errors.invalid(`Compartment search is offered for the Patient compartment only (not ${compartment})`, {
+            code: "unsupported_compartment",
+          })
+        : errors.notFound(`'${compartment}' is not a compartment; compartment search is Patient/[id]/[type]`, {
+            code: "unknown_compartment",
+          });
+    }
+    const call = await open(c, base, "read");
+    const id = c.req.param("id") ?? "";
+    const target = c.req.param("target") ?? "";
+    const type = target === "*" ? null : resourceTypeOf(target);
+    const params = await searchParams(c, call.url, false);
+    const bundle = await searchType({
+      ctx: call.ctx,
+      input: { resourceType: type, params, strict: strictOf(call.prefer), patientCompartment: id },
+    });
+    auditRead(c, call, {
+      action: "fhir.search",
+      entityType: type,
+      entityId: `Patient/${id}`,
+      outcome: 200,
+      detail: [...new Set(params.keys())].join(","),
+    });
+    return fhirJson(call.p, 200, bundle);
+  };
   const history =
     (level: "system" | "type" | "instance"): FhirHandler =>
     async (c) => {
@@ -252,6 +288,7 @@ export function fhirHandlers(base: FhirBase): Record<FhirRouteName, FhirHandler>
     searchSystem: search(true, false),
     searchSystemPost: search(true, true),
     searchType: search(false, false),
+    searchCompartment,
     searchTypePost: search(false, true),
     validateType: validate(false),
     validateInstance: validate(true),

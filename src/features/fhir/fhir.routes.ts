@@ -10,7 +10,7 @@ import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
 import { authenticateAndLimit } from "../../middleware/authenticate";
 import { limitBody } from "../../middleware/body";
 import { RATE_POLICIES } from "../../middleware/rate-limit";
-import { bearerOrApiKey, errorResponses } from "../../platform/openapi-schemas";
+import { bearerOrApiKey, errorResponses, pathParam } from "../../platform/openapi-schemas";
 import { MAX_BUNDLE_BODY_BYTES, MAX_RESOURCE_BODY_BYTES } from "./limits";
 import { prefetchRead } from "./read-prefetch";
 
@@ -31,12 +31,7 @@ const resourceSchema = { type: "object" as const, description: "A FHIR R4 resour
 const bundleSchema = { type: "object" as const, description: "A FHIR R4 Bundle" };
 const fhirContent = (schema: object) => ({ "application/fhir+json": { schema } });
 
-const p = (name: string, description: string) =>
-  z
-    .string()
-    .min(1)
-    .max(128)
-    .openapi({ param: { name, in: "path" }, description });
+const p = pathParam;
 
 const storeParam = { storeId: p("storeId", "The FHIR store id") };
 const typeParam = { type: p("type", "A FHIR R4 resource type, e.g. Patient") };
@@ -67,6 +62,7 @@ export type FhirRouteName =
   | "conditionalDelete"
   | "historyInstance"
   | "vread"
+  | "searchCompartment"
   | "validateInstance"
   | "read"
   | "update"
@@ -227,6 +223,19 @@ const SPECS: Spec[] = [
     params: { ...typeParam, ...idParam, ...vidParam },
     ok: okResource("The version"),
     extra: [410],
+  },
+  {
+    // After _history (a literal third segment) so `Patient/1/_history` stays a history read.
+    name: "searchCompartment",
+    method: "get",
+    sub: "/{type}/{id}/{target}",
+    summary: "Patient compartment search (Patient/[id]/[type] or Patient/[id]/*)",
+    params: {
+      ...typeParam,
+      ...idParam,
+      target: p("target", "A resource type of the compartment, or * for all of them"),
+    },
+    ok: okResource("searchset Bundle"),
   },
   {
     name: "validateInstance",

@@ -1,12 +1,12 @@
 /**
- * search (FHIR R4 http.html#search, search.html): GET [type]?…, POST [type]/_search, and system search
- * GET [base]?_type=…. The query itself is the search helper's; this verb adds authorisation: a v2
+ * search (FHIR R4 http.html#search, search.html): GET [type]?…, POST [type]/_search, system search
+ * GET [base]?_type=…, and Patient compartment search GET Patient/[id]/[type]?…. The query itself is the search helper's; this verb adds authorisation: a v2
  * query-constrained grant adds its constraints as extra filters, a patient grant the patient compartment,
  * a consent-required credential the consent filter (seed 001); included resources obey the same rules
  * for their own types.
  */
 
-import { AppError } from "../../platform/errors";
+import { AppError, errors } from "../../platform/errors";
 import { consentAllowList } from "../consent/consent-access";
 import { authorize, type FhirGrant } from "./access";
 import type { FhirCtx } from "./fhir-ctx";
@@ -17,9 +17,21 @@ export async function searchType({
   input,
 }: {
   ctx: FhirCtx;
-  input: { resourceType: string | null; params: URLSearchParams; strict: boolean };
+  input: {
+    resourceType: string | null;
+    params: URLSearchParams;
+    strict: boolean;
+    /** Compartment search (R4 search.html#compartments): `Patient/{id}/{type}` or `Patient/{id}/*`. */
+    patientCompartment?: string;
+  };
 }): Promise<Record<string, unknown>> {
   const grant = authorize(ctx, "search", input.resourceType ?? "*");
+  const compartmentId = input.patientCompartment ?? grant.patientId;
+  if (grant.patientId && compartmentId !== grant.patientId) {
+    throw errors.forbidden("This credential may only access data in its patient's compartment", {
+      details: { compartment: `Patient/${compartmentId}` },
+    });
+  }
   // Seed 001: patients without an active permitting Consent are filtered out (null = no consent rule).
   const consentAllow = await consentAllowList(ctx);
   const bundle = await searchResources(ctx.services.db, {
@@ -31,7 +43,7 @@ export async function searchType({
     // The store row is at hand: custom SearchParameters are known exactly, without a version probe.
     paramsVersion: ctx.store.searchParamsVersion,
     ...(grant.constraints ? { extraFilters: grant.constraints } : {}),
-    ...(grant.patientId ? { compartment: { type: "Patient" as const, id: grant.patientId } } : {}),
+    ...(compartmentId ? { compartment: { type: "Patient" as const, id: compartmentId } } : {}),
     ...(consentAllow ? { consentAllow } : {}),
     // _include/_revinclude results obey the caller's grants for their own types: query constraints and,
     // for patient/ grants, that patient's compartment (as direct reads do).
