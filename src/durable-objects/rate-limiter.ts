@@ -16,10 +16,20 @@ const STATE_KEY = "buckets";
  */
 export class RateLimiter extends DurableObject<Env> {
   take(buckets: BucketSpec[], now = Date.now()): RateDecision {
+    return this.lease(buckets, 1, now);
+  }
+
+  /**
+   * Up to `want` tokens at once (every bucket pays each): `granted` of them, 0 when refused. A leased
+   * token is spent here whether or not the caller uses it, so leasing can only under-use a limit.
+   */
+  lease(buckets: BucketSpec[], want: number, now = Date.now()): RateDecision & { granted: number } {
     const stored = this.ctx.storage.kv.get<BucketState[]>(STATE_KEY);
     const states = buckets.map((b, i) => refill(b, stored?.[i], now));
-    const allowed = states.every((s) => s.tokens >= 1);
-    if (allowed) for (const s of states) s.tokens -= 1;
+    const available = Math.min(...states.map((s) => Math.floor(s.tokens)));
+    const granted = Math.max(0, Math.min(Math.floor(want), available));
+    const allowed = granted >= 1;
+    if (allowed) for (const s of states) s.tokens -= granted;
     this.ctx.storage.kv.put(STATE_KEY, states);
 
     // Report the bucket closest to empty; on refusal, wait for the slowest bucket that is short.
@@ -34,6 +44,7 @@ export class RateLimiter extends DurableObject<Env> {
     const st = states[tightest]!;
     return {
       allowed,
+      granted,
       limit: t.capacity,
       remaining: Math.max(0, Math.floor(st.tokens)),
       resetSeconds: Math.ceil((t.capacity - st.tokens) / t.refillPerSecond),

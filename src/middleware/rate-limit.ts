@@ -13,7 +13,8 @@ export const RATE_POLICIES = {
     ],
   },
   platform: { name: "platform", buckets: [{ capacity: 200, refillPerSecond: 50 }] },
-  fhir: { name: "fhir", buckets: [{ capacity: 1000, refillPerSecond: 500 }] },
+  // Leased 10 at a time: a FHIR read then usually costs one D1 round trip and no Durable Object call.
+  fhir: { name: "fhir", buckets: [{ capacity: 1000, refillPerSecond: 500 }], lease: { size: 10, ttlMs: 1000 } },
   ai: { name: "ai", buckets: [{ capacity: 60, refillPerSecond: 2 }] },
 } satisfies Record<string, RatePolicy>;
 

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { RATE_POLICIES } from "../../src/middleware/rate-limit";
+import { durableObjectRateLimiter, type RatePolicy } from "../../src/ports/rate-limiter";
 import { call, createOrg } from "../harness";
 
 const limiter = (name: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
@@ -43,6 +44,41 @@ describe("RateLimiter Durable Object", () => {
     const later = await stub.take(bucket, t0 + 2000);
     expect(later).toMatchObject({ allowed: true, limit: 5, remaining: 1 });
     expect(later.resetSeconds).toBe(4);
+  });
+});
+
+describe("leased tokens (RatePolicy.lease)", () => {
+  it("the DO grants up to the tokens it has, and refuses when it has none", async () => {
+    const stub = limiter("lease-do");
+    const bucket = [{ capacity: 3, refillPerSecond: 0.0001 }];
+    const t0 = Date.now();
+    expect(await stub.lease(bucket, 5, t0)).toMatchObject({ allowed: true, granted: 3, remaining: 0 });
+    expect(await stub.lease(bucket, 5, t0)).toMatchObject({ allowed: false, granted: 0 });
+  });
+
+  it("spends leased tokens locally, one DO call per lease, and never lets more through than the bucket", async () => {
+    const policy: RatePolicy = {
+      name: `lease-port-${Date.now()}`,
+      buckets: [{ capacity: 25, refillPerSecond: 0.0001 }],
+      lease: { size: 10, ttlMs: 60_000 },
+    };
+    const port = durableObjectRateLimiter(env.RATE_LIMITER);
+    const stub = limiter(`${policy.name}:cred-1`);
+    const doRemaining = async () => (await stub.lease(policy.buckets, 0)).remaining;
+
+    const first = await port.take("cred-1", policy);
+    expect(first).toMatchObject({ allowed: true, remaining: 24 });
+    expect(await doRemaining()).toBe(15); // 10 leased at once
+    for (let i = 0; i < 9; i++) expect((await port.take("cred-1", policy)).allowed).toBe(true);
+    expect(await doRemaining()).toBe(15); // the other 9 were local
+    let allowed = 10;
+    for (let i = 0; i < 30; i++) if ((await port.take("cred-1", policy)).allowed) allowed++;
+    expect(allowed).toBe(25);
+    const refused = await port.take("cred-1", policy);
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    // Another credential has its own bucket and lease.
+    expect((await port.take("cred-2", policy)).allowed).toBe(true);
   });
 });
 
