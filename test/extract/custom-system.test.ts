@@ -63,7 +63,7 @@ describe("compiled dictionaries: memory, R2, and invalidation by code set", () =
     await uploadSystem(a, "CACHED_CODES", "1", CODES);
     const setId = await activeSet(a, "CACHED_CODES", "1");
     const key = dictionaryKey(setId);
-    expect(key).toBe(`code-sets/${setId}/nlp-dictionary-b2.json.gz`);
+    expect(key).toBe(`code-sets/${setId}/nlp-dictionary-b3.json.gz`);
     expect(await env.BLOBS.head(key)).toBeNull();
 
     const req = { text: TEXT, system: { name: "CACHED_CODES" }, config: { include_citations: true } };

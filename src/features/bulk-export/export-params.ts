@@ -14,7 +14,7 @@
  */
 import { errors } from "../../platform/errors";
 import { parseInstant } from "../fhir/everything/everything-params";
-import { isResourceType } from "../fhir/search/definitions";
+import { type CustomParams, isResourceType } from "../fhir/search/definitions";
 import { parseReference } from "../fhir/search/extract";
 import { parseSearch } from "../fhir/search/parse-search";
 
@@ -85,7 +85,13 @@ function splitTypeFilters(value: string): string[] {
     .filter(Boolean);
 }
 
-export function parseExportParams(raw: RawParam[], level: ExportLevel, lenient: boolean): ExportParams {
+/** `custom`: the store's custom search parameters, which `_typeFilter` queries may use like a search. */
+export function parseExportParams(
+  raw: RawParam[],
+  level: ExportLevel,
+  lenient: boolean,
+  custom?: CustomParams,
+): ExportParams {
   const unsupported = [...new Set(raw.map(([k]) => k).filter((k) => !SUPPORTED.has(k)))];
   if (unsupported.length && !lenient) {
     throw errors.invalid(
@@ -134,7 +140,7 @@ export function parseExportParams(raw: RawParam[], level: ExportLevel, lenient: 
       if ([...query.keys()].length === 0) throw bad("_typeFilter", `'${filter}' has no search parameters`);
       const result = [...query.keys()].find((k) => RESULT_PARAMS.includes(k));
       if (result) throw bad("_typeFilter", `'${result}' shapes results and cannot filter an export`);
-      const parsed = parseSearch(query, { resourceType: type });
+      const parsed = parseSearch(query, { resourceType: type, custom });
       if (parsed.issues.length) throw bad("_typeFilter", parsed.issues.map((i) => i.diagnostics).join("; "));
       typeFilters[type] = [...(typeFilters[type] ?? []), query.toString()];
     }

@@ -8,6 +8,7 @@ import { consentPredicate } from "../consent/consent-access";
 import { compartmentRefCodes } from "../fhir/everything/compartment";
 import { constraintPredicate } from "../fhir/everything/read-grants";
 import { type CompileContext, finalizeSql, SqlBuilder } from "../fhir/search/compile-search";
+import type { CustomParams } from "../fhir/search/definitions";
 
 export interface TypeExportPlan {
   type: string;
@@ -22,6 +23,8 @@ export interface TypeExportPlan {
   typeFilters: URLSearchParams[] | null;
   /** The caller's v2 query constraints for this type, OR-ed (null = unrestricted). */
   constraints: URLSearchParams[] | null;
+  /** The store's custom search parameters: `_typeFilter` and constraints may use them like a search. */
+  custom?: CustomParams;
   /** Epoch ms bounds on lastUpdated: [since, until]. */
   since: number | null;
   until: number;
@@ -57,8 +60,8 @@ export function exportPageQuery(
     }
   }
   if (plan.consentAllow !== null) conds.push(consentPredicate(b, plan.type, "R", b(JSON.stringify(plan.consentAllow))));
-  if (plan.typeFilters) conds.push(constraintPredicate(ctx, plan.type, "R", plan.typeFilters));
-  if (plan.constraints) conds.push(constraintPredicate(ctx, plan.type, "R", plan.constraints));
+  if (plan.typeFilters) conds.push(constraintPredicate(ctx, plan.type, "R", plan.typeFilters, plan.custom));
+  if (plan.constraints) conds.push(constraintPredicate(ctx, plan.type, "R", plan.constraints, plan.custom));
   const text = `SELECT R.rid AS rid, f.body AS body FROM fhir_search_res R
     CROSS JOIN fhir_resources f ON f.store_id = ${b(storeId)} AND f.resource_type = ${b(plan.type)} AND f.id = R.id
     WHERE ${conds.join(" AND ")} AND f.deleted = 0

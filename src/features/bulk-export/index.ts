@@ -21,6 +21,7 @@ import { RESOURCE_MEDIA_TYPES, readJson, requireMedia } from "../fhir/http/body"
 import { parsePrefer, presentation } from "../fhir/http/negotiate";
 import { informationOutcome } from "../fhir/http/respond";
 import { MAX_RESOURCE_BODY_BYTES } from "../fhir/limits";
+import { customParamsOf } from "../fhir/search/custom-params";
 import { type ExportLevel, parametersOf, parseExportParams, type RawParam } from "./export-params";
 import { cancelExport, readExportFile, readExportStatus } from "./export-status";
 import { kickOffExport } from "./kick-off-export";
@@ -113,8 +114,10 @@ function kickOff(base: FhirBase, level: ExportLevel, method: "get" | "post") {
       requireMedia(c, RESOURCE_MEDIA_TYPES);
       raw.push(...parametersOf(await readJson(c)));
     }
-    const params = parseExportParams(raw, level, lenient);
     const ctx = await openFhirCtx(c, base);
+    // `_typeFilter` may use the store's custom search parameters: parsed once the store is known.
+    const custom = await customParamsOf(ctx.services.db, ctx.store.id, ctx.store.searchParamsVersion);
+    const params = parseExportParams(raw, level, lenient, custom);
     const groupId = level === "group" ? (c.req.param("id") ?? "") : null;
     const { jobId, statusUrl } = await kickOffExport({ ctx, input: { level, groupId, params, requestUrl: c.req.url } });
     audit(c, ctx, ctx.store.id, "fhir.export", jobId, [level, ...new Set(raw.map(([k]) => k))].join(","));

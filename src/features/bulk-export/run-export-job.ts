@@ -23,6 +23,7 @@ import { consentedPatients } from "../consent/consent-decision";
 import { isCompartmentType } from "../fhir/everything/compartment";
 import { loadScopeKeys, readGrant } from "../fhir/everything/read-grants";
 import type { FhirCtx } from "../fhir/fhir-ctx";
+import { customParamsOf } from "../fhir/search/custom-params";
 import { parseDateRange } from "../fhir/search/values";
 import { requireOrgStore } from "../stores/store-row";
 import {
@@ -203,6 +204,7 @@ class ExportRun {
     const store = await requireOrgStore(base, job.storeId);
     const ctx: FhirCtx = { ...base, store, base: job.baseUrl };
     const scopes = await loadScopeKeys(this.db, store.id);
+    const custom = await customParamsOf(this.db, store.id, store.searchParamsVersion);
     const restricted = job.level !== "system";
 
     const types =
@@ -265,6 +267,7 @@ class ExportRun {
           consentAllow,
           typeFilters: job.params.typeFilters[type]?.map((q) => new URLSearchParams(q)) ?? null,
           constraints: grant.constraints,
+          custom,
           since,
           until,
         };

@@ -9,7 +9,7 @@ import { codeSetArtifactPrefix } from "../terminology/purge-code-set";
  * compile rules (term variants, synonym lexicon, word lists): bump it when `compileDictionary` would
  * produce different data for the same codes, and isolates stop reading the old objects.
  */
-export const DICTIONARY_BUILD = "b2";
+export const DICTIONARY_BUILD = "b3";
 
 /** Kept beside the set's other derived objects, so purging the set deletes it too. */
 export function dictionaryKey(setId: number): string {

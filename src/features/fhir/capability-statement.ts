@@ -107,16 +107,40 @@ function build() {
   return { resources, common, date: nowIso() };
 }
 
-/** A type's entry with the store's custom parameters of that type added. */
-function withCustom(entry: ReturnType<typeof build>["resources"][number], custom: CustomParams) {
-  const own = custom.get(entry.type);
-  if (!own) return entry;
-  const extra = [...own.values()].map((d) => ({
-    name: d.code,
-    type: d.type,
-    documentation: "Custom search parameter of this store (a SearchParameter activated by $reindex)",
-  }));
-  return { ...entry, searchParam: [...entry.searchParam, ...extra].sort((a, b) => a.name.localeCompare(b.name)) };
+type ResourceEntry = ReturnType<typeof build>["resources"][number] & { searchRevInclude?: string[] };
+
+/**
+ * The type entries with the store's custom parameters added: to `searchParam`, and custom reference
+ * params to `searchInclude` of their type and `searchRevInclude` of their declared targets (any-target
+ * ones are left out of the latter, as the standard ones are).
+ */
+function withCustom(resources: ResourceEntry[], custom: CustomParams): ResourceEntry[] {
+  const revIncludes = new Map<string, string[]>();
+  for (const [type, own] of custom) {
+    for (const def of own.values()) {
+      if (def.type !== "reference" || def.targets.includes("*")) continue;
+      for (const target of targetTypes(def))
+        revIncludes.set(target, [...(revIncludes.get(target) ?? []), `${type}:${def.code}`]);
+    }
+  }
+  return resources.map((entry) => {
+    const own = [...(custom.get(entry.type)?.values() ?? [])];
+    const rev = revIncludes.get(entry.type);
+    if (own.length === 0 && !rev) return entry;
+    const extra = own.map((d) => ({
+      name: d.code,
+      type: d.type,
+      documentation: "Custom search parameter of this store (a SearchParameter activated by $reindex)",
+    }));
+    const includes = own.filter((d) => d.type === "reference").map((d) => `${entry.type}:${d.code}`);
+    const out: ResourceEntry = {
+      ...entry,
+      searchParam: [...entry.searchParam, ...extra].sort((a, b) => a.name.localeCompare(b.name)),
+      searchInclude: [...entry.searchInclude, ...includes].sort(),
+    };
+    if (rev) out.searchRevInclude = [...new Set([...(entry.searchRevInclude ?? []), ...rev])].sort();
+    return out;
+  });
 }
 
 export function capabilityStatement(
@@ -125,7 +149,7 @@ export function capabilityStatement(
   custom?: CustomParams,
 ): Record<string, unknown> {
   cached ??= build();
-  const resources = custom ? cached.resources.map((r) => withCustom(r, custom)) : cached.resources;
+  const resources = custom ? withCustom(cached.resources, custom) : cached.resources;
   return {
     resourceType: "CapabilityStatement",
     status: "active",

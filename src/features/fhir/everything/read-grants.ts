@@ -8,6 +8,8 @@ import { AppError } from "../../../platform/errors";
 import { authorize, type FhirGrant } from "../access";
 import type { FhirCtx } from "../fhir-ctx";
 import { type CompileContext, compileConjunction, finalizeSql, SqlBuilder } from "../search/compile-search";
+import { customParamsOf } from "../search/custom-params";
+import type { CustomParams } from "../search/definitions";
 import { parseSearch } from "../search/parse-search";
 import type { Filter } from "../search/search-query";
 
@@ -23,18 +25,20 @@ export function readGrant(ctx: FhirCtx, type: string): FhirGrant | null {
 
 /**
  * A v2 query constraint set (`patient/Observation.rs?category=laboratory`, OR-ed across scopes) as an SQL
- * predicate on the fhir_search_res alias `R`. Returns "0" (nothing) when no constraint parses: a scope the
- * server cannot evaluate must not widen access.
+ * predicate on the fhir_search_res alias `R`; `custom` (the store's custom params) are known as in a search.
+ * Returns "0" (nothing) when no constraint parses: a scope the server cannot evaluate must not widen access.
  */
 export function constraintPredicate(
   ctx: CompileContext,
   type: string,
   R: string,
   constraints: URLSearchParams[],
+  custom?: CustomParams,
 ): string {
   const sets: Filter[][] = [];
   for (const c of constraints) {
-    const q = parseSearch(c, { resourceType: type });
+    // The store's custom params (custom-params.ts) are known here as in the search itself.
+    const q = parseSearch(c, { resourceType: type, custom });
     if (q.issues.length) continue;
     sets.push(q.filters.map((f) => f.byType.get(type) as Filter));
   }
@@ -52,11 +56,12 @@ export async function ridsMatchingConstraints(
   rids: number[],
 ): Promise<Set<number>> {
   const out = new Set<number>();
+  const custom = await customParamsOf(db, storeId);
   for (let i = 0; i < rids.length; i += 5000) {
     const sql = new SqlBuilder();
     const ctx: CompileContext = { sql, storeId, baseUrl };
     const list = sql.bind(JSON.stringify(rids.slice(i, i + 5000)));
-    const cond = constraintPredicate(ctx, type, "R", constraints);
+    const cond = constraintPredicate(ctx, type, "R", constraints, custom);
     const q = finalizeSql(
       `SELECT R.rid AS rid FROM json_each(${list}) j CROSS JOIN fhir_search_res R ON R.rid = j.value WHERE ${cond}`,
       sql.params,

@@ -18,7 +18,7 @@ import {
   sortExpression,
 } from "./compile-search";
 import { customParamsOf } from "./custom-params";
-import { getParam, isResourceType, PATIENT_COMPARTMENT_TYPES } from "./definitions";
+import { type CustomParams, getParam, isResourceType, PATIENT_COMPARTMENT_TYPES } from "./definitions";
 import { type FoundResource, type IncludeAccess, resolveIncludes } from "./includes";
 import { parseSearch } from "./parse-search";
 import { resolveTerminology } from "./resolve-terminology";
@@ -65,11 +65,14 @@ interface PageRow {
   body: string;
 }
 
-/** Parses OR-ed filter sets for `type`; a set that does not parse matches nothing (fail closed). */
-function parseFilterSets(sets: URLSearchParams[], type: string): Filter[][] | "deny" {
+/**
+ * Parses OR-ed filter sets for `type` (SMART v2 query constraints), knowing the store's custom params like
+ * the search itself does; a set that does not parse matches nothing (fail closed).
+ */
+function parseFilterSets(sets: URLSearchParams[], type: string, custom?: CustomParams): Filter[][] | "deny" {
   const out: Filter[][] = [];
   for (const set of sets) {
-    const q = parseSearch(set, { resourceType: type });
+    const q = parseSearch(set, { resourceType: type, custom });
     if (q.issues.length) continue;
     out.push(q.filters.map((f) => f.byType.get(type) as Filter));
   }
@@ -77,7 +80,12 @@ function parseFilterSets(sets: URLSearchParams[], type: string): Filter[][] | "d
 }
 
 /** The row source (FROM + WHERE over `R`) of the whole query, or null when nothing can match. */
-function compileQuery(ctx: CompileContext, query: SearchQuery, req: SearchRequest): RowSource | null {
+function compileQuery(
+  ctx: CompileContext,
+  query: SearchQuery,
+  req: SearchRequest,
+  custom?: CustomParams,
+): RowSource | null {
   const perType: { type: string; filters: Filter[]; extra?: Filter[][] }[] = [];
   for (const type of query.types) {
     const filters = query.filters.map((f) => f.byType.get(type) as Filter);
@@ -91,7 +99,7 @@ function compileQuery(ctx: CompileContext, query: SearchQuery, req: SearchReques
     }
     let extra: Filter[][] | undefined;
     if (req.extraFilters?.length) {
-      const sets = parseFilterSets(req.extraFilters, type);
+      const sets = parseFilterSets(req.extraFilters, type, custom);
       if (sets === "deny") continue;
       extra = sets;
     }
@@ -160,7 +168,7 @@ export async function searchResources(db: D1Database, req: SearchRequest): Promi
 
   const sql = new SqlBuilder();
   const ctx: CompileContext = { sql, storeId: req.storeId, baseUrl: req.baseUrl };
-  const source = compileQuery(ctx, query, req);
+  const source = compileQuery(ctx, query, req, custom);
   const wantCount = query.summary === "count" || query.count === 0;
   const pageSize = wantCount ? 0 : query.count;
 
@@ -210,9 +218,10 @@ export async function searchResources(db: D1Database, req: SearchRequest): Promi
     {
       db,
       storeId: req.storeId,
+      custom,
       filterAllowed:
         req.includeAccess || req.includePatient || req.consentAllow
-          ? (type, rids) => allowedRids(db, ctx, req, type, rids)
+          ? (type, rids) => allowedRids(db, ctx, req, type, rids, custom)
           : undefined,
     },
     query,
@@ -262,6 +271,7 @@ async function allowedRids(
   req: SearchRequest,
   type: string,
   rids: number[],
+  custom?: CustomParams,
 ): Promise<Set<number>> {
   const rule = req.includeAccess ? req.includeAccess(type) : "all";
   if (rule === "none") return new Set();
@@ -272,7 +282,7 @@ async function allowedRids(
   const target = { type, res: "R" };
   const conds: string[] = [];
   if (rule !== "all") {
-    const sets = parseFilterSets(rule, type);
+    const sets = parseFilterSets(rule, type, custom);
     if (sets === "deny") return new Set();
     conds.push(sets.map((set) => `(${compileConjunction(ctx, target, set)})`).join(" OR "));
   }

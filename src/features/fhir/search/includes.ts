@@ -3,7 +3,7 @@
  * at most MAX_INCLUDED resources. Included resources pass the caller's access rules (scopes, patient
  * context) before they are returned.
  */
-import { getParam, paramsOf } from "./definitions";
+import { type CustomParams, getParam } from "./definitions";
 import type { SearchQuery } from "./search-query";
 import { storeTypes } from "./store-scopes";
 
@@ -23,14 +23,19 @@ export type IncludeAccess = (resourceType: string) => "all" | "none" | URLSearch
 export interface IncludeContext {
   db: D1Database;
   storeId: string;
-
+  /** The store's custom search parameters: custom reference params are includable like standard ones. */
+  custom?: CustomParams;
   /** Checks which of these rids (all of `type`) the caller may see; undefined = all. */
   filterAllowed?: (type: string, rids: number[]) => Promise<Set<number>>;
 }
 
-function refCodes(sourceType: string, param: string): { codes: string[] | undefined; aliasTarget?: string } {
+function refCodes(
+  sourceType: string,
+  param: string,
+  custom?: CustomParams,
+): { codes: string[] | undefined; aliasTarget?: string } {
   if (param === "*") return { codes: undefined };
-  const def = getParam(sourceType, param);
+  const def = getParam(sourceType, param, custom);
   if (!def) return { codes: [] };
   return { codes: def.alias ?? [def.code], aliasTarget: def.aliasTarget };
 }
@@ -52,7 +57,7 @@ async function forward(
   for (const s of sources) byType.set(s.type, [...(byType.get(s.type) ?? []), s.rid]);
   const out: Row[] = [];
   for (const [type, rids] of byType) {
-    const { codes, aliasTarget } = refCodes(type, param);
+    const { codes, aliasTarget } = refCodes(type, param, ctx.custom);
     if (codes && codes.length === 0) continue;
     const binds: (string | number)[] = [ctx.storeId, JSON.stringify(rids)];
     const bind = (v: string) => {
@@ -88,7 +93,7 @@ async function reverse(
   param: string,
   targetType?: string,
 ): Promise<Row[]> {
-  const { codes, aliasTarget } = refCodes(sourceType, param);
+  const { codes, aliasTarget } = refCodes(sourceType, param, ctx.custom);
   if (codes && codes.length === 0) return [];
   const keys = targets.filter((t) => !targetType || t.type === targetType).map((t) => [t.type, t.id]);
   if (keys.length === 0) return [];
@@ -144,7 +149,8 @@ export async function resolveIncludes(
       } else {
         const sources = frontier.filter((r) => spec.sourceType === "*" || r.type === spec.sourceType);
         if (sources.length === 0) continue;
-        if (spec.param !== "*" && spec.sourceType !== "*" && !paramsOf(spec.sourceType).has(spec.param)) continue;
+        if (spec.param !== "*" && spec.sourceType !== "*" && !getParam(spec.sourceType, spec.param, ctx.custom))
+          continue;
         found.push(...(await forward(ctx, sources, spec.param, spec.targetType)));
       }
     }

@@ -281,7 +281,7 @@ function parseFilter(type: string, key: string, value: string, depth: number, fc
   return { kind: "param", def, modifier, values, not: modifier === "not" || modifier === "not-in" };
 }
 
-function parseIncludes(key: string, value: string, types: string[]): IncludeSpec {
+function parseIncludes(key: string, value: string, types: string[], custom?: CustomParams): IncludeSpec {
   const reverse = key.startsWith("_revinclude");
   const iterate = key.endsWith(":iterate") || key.endsWith(":recurse");
   const base = key.split(":")[0];
@@ -292,7 +292,8 @@ function parseIncludes(key: string, value: string, types: string[]): IncludeSpec
     throw new ParseError(`expected ${base}=Type:parameter[:targetType], got '${value}'`);
   if (!isResourceType(sourceType)) throw new ParseError(`unknown resource type '${sourceType}'`);
   if (param !== "*") {
-    const def = getParam(sourceType, param);
+    // The store's custom reference params are includable like the standard ones (search.html#include).
+    const def = getParam(sourceType, param, custom);
     if (def?.type !== "reference") throw new ParseError(`'${param}' is not a reference parameter of ${sourceType}`);
     if (targetType && (!isResourceType(targetType) || !targetTypes(def).includes(targetType)))
       throw new ParseError(`${sourceType}.${param} cannot refer to ${targetType}`);
@@ -436,7 +437,7 @@ function parseResultParam(query: SearchQuery, key: string, value: string, custom
     }
     case "_include":
     case "_revinclude":
-      for (const v of value.split(",").filter(Boolean)) query.includes.push(parseIncludes(key, v, query.types));
+      for (const v of value.split(",").filter(Boolean)) query.includes.push(parseIncludes(key, v, query.types, custom));
       return;
     case "_contained":
       if (value !== "false") throw new ParseError("searching contained resources is not supported");

@@ -49,6 +49,12 @@ export const TERM_ALLERGY = 32;
 export const TERM_CONTEXTUAL = TERM_FAMILY_HISTORY | TERM_PERSONAL_HISTORY | TERM_ALLERGY;
 /** The description joins two of its words with "and"/"or" ("Nausea and vomiting"), so the text may too. */
 export const TERM_HAS_AND = 64;
+/**
+ * A generated variant (TERM_VARIANT) made by Hearth's clinical lexicon (phrase synonyms, word forms) rather
+ * than by the ICD conventions (icd-terms.ts: qualifiers and nonessential modifiers dropped). Rationales
+ * say which: the two are different claims about why the words mean the code.
+ */
+export const TERM_LEXICON = 128;
 
 const HAS_AND = /\b(?:and|or)\b|&/i;
 
@@ -262,7 +268,7 @@ export function compileDictionary(
       for (const variant of synonymVariants(tokens, synonymIndex)) {
         pushDraft(
           code,
-          flags | TERM_VARIANT | (variant.hasAnd || HAS_AND.test(trimmed) ? TERM_HAS_AND : 0),
+          flags | TERM_VARIANT | TERM_LEXICON | (variant.hasAnd || HAS_AND.test(trimmed) ? TERM_HAS_AND : 0),
           variant.tokens,
         );
       }
@@ -276,7 +282,11 @@ export function compileDictionary(
       pushDraft(code, flags | flag | innerAnd, inner);
       if (synonymIndex) {
         for (const variant of synonymVariants(inner, synonymIndex)) {
-          pushDraft(code, flags | flag | TERM_VARIANT | (variant.hasAnd ? TERM_HAS_AND : innerAnd), variant.tokens);
+          pushDraft(
+            code,
+            flags | flag | TERM_VARIANT | TERM_LEXICON | (variant.hasAnd ? TERM_HAS_AND : innerAnd),
+            variant.tokens,
+          );
         }
       }
       break;

@@ -7,6 +7,7 @@ import {
   TERM_DISPLAY,
   TERM_FAMILY_HISTORY,
   TERM_HAS_AND,
+  TERM_LEXICON,
   TERM_PERSONAL_HISTORY,
   TERM_VARIANT,
 } from "./dictionary";
@@ -33,11 +34,15 @@ export interface ConceptMention {
   score: number;
   matchedDisplay: boolean;
   generatedVariant: boolean;
+  /** Who generated the variant: the ICD conventions (a reading of the title or index term) or the lexicon. */
+  variantSource: "icd" | "lexicon" | null;
   viaAbbreviation: "abbreviation" | "definition" | null;
   /** Description words matched only through their stem ("ataxic" for "ataxia" is an alias, so exact). */
   inexactWords: number;
   missingOptional: number;
   contiguous: boolean;
+  /** Read across a comma as an inverted phrase ("Atrial fibrillation, paroxysmal"). */
+  commaJoined: boolean;
   /** The context this mention needs to count (derived "Family history of X" terms and the like). */
   requires: "family" | "historical" | "allergy" | null;
 }
@@ -58,6 +63,8 @@ interface Candidate {
   contiguous: boolean;
   /** Set when the mention borrows a word across a coordination; `near` is the token it borrows from. */
   coordination: { kind: "left" | "right"; near: number; nearSide: number[] } | null;
+  /** Matched positions after the comma of an inverted phrase ("Atrial fibrillation, paroxysmal"). */
+  commaJoin: number[] | null;
 }
 
 /** Recognise dictionary concepts in every sentence of a prepared text. */
@@ -253,6 +260,7 @@ function verify(
   let contiguous = true;
   let coordinations = 0;
   let coordination: Candidate["coordination"] = null;
+  let commaJoin: number[] | null = null;
   for (let i = 0; i + 1 < positions.length; i++) {
     const a = positions[i]!;
     const b = positions[i + 1]!;
@@ -283,6 +291,12 @@ function verify(
       // Only function words between; none of them signal a different thing.
       penalty += 0.01 * gapLen;
       if (gapLen > 0 && !allStop(prepared, a + 1, b)) contiguous = false;
+      continue;
+    }
+    if (commaJoin === null && coordinations === 0 && gapLen <= 3 && commaJoinOk(prepared, positions, i, sentence)) {
+      commaJoin = positions.slice(i + 1);
+      // The comma is the inverted form's own punctuation, not a word in between.
+      penalty += 0.02 + 0.01 * (gapLen - 1);
       continue;
     }
     // A coordination shares one head between parallel words, so the gap must hold at least one such
@@ -344,7 +358,52 @@ function verify(
     missingOptional,
     contiguous,
     coordination,
+    commaJoin,
   };
+}
+
+/** Punctuation and words that close the segment after a comma (the next list item or clause starts). */
+const SEGMENT_BREAKS = new Set([".", ";", ":", "!", "?", "(", ")"]);
+const MAX_COMMA_SEGMENT = 3;
+
+/**
+ * Inverted phrases, "X, Y" read as "Y X": clinical text and the ICD Alphabetic Index put the qualifier
+ * after a comma ("Atrial fibrillation, paroxysmal", "Diabetes mellitus, type 2", "Obesity, morbid"), yet a
+ * bare comma is also the list separator ("chest pain, cough, fever"). The join is allowed only when:
+ * - the gap is the comma alone, or the comma followed by function words ("Diabetes mellitus, type 2");
+ * - the segment after it (up to the next comma, conjunction, clause punctuation or sentence end) is short,
+ *   1–3 tokens, and every content word of it belongs to this description: the segment is wholly a
+ *   modifier of the concept before the comma, not a new finding that shares a word with it;
+ * - the mention ends inside that segment, and the part before the comma holds a head word (not only
+ *   modifiers);
+ * - one comma join per mention.
+ * A comma join is always longer than the reading of the pre-comma words alone, so longest match
+ * (resolveOverlaps) picks it over that reading ("paroxysmal atrial fibrillation" over "atrial
+ * fibrillation"); when the post-comma segment is a concept of its own, the comma is a list separator and
+ * resolveOverlaps drops the join ("hypertension, diabetes" stays two findings).
+ */
+function commaJoinOk(prepared: PreparedText, positions: number[], gapAfter: number, sentence: Sentence): boolean {
+  const tokens = prepared.doc.tokens;
+  const a = positions[gapAfter]!;
+  const b = positions[gapAfter + 1]!;
+  if (tokens[a + 1]!.text !== ",") return false;
+  for (let g = a + 2; g < b; g++) if (prepared.gapClass[g] !== GAP_STOP) return false;
+  let end = a + 2;
+  while (
+    end < sentence.tokenEnd &&
+    prepared.gapClass[end] !== GAP_COORDINATOR &&
+    !SEGMENT_BREAKS.has(tokens[end]!.text)
+  )
+    end++;
+  const segmentLength = end - (a + 2);
+  if (segmentLength < 1 || segmentLength > MAX_COMMA_SEGMENT) return false;
+  const last = positions[positions.length - 1]!;
+  if (last >= end) return false;
+  for (let g = a + 2; g < end; g++) {
+    if (prepared.gapClass[g] === GAP_STOP || tokens[g]!.kind === "punct") continue;
+    if (!positions.includes(g)) return false;
+  }
+  return hasHeadWord(prepared, positions, 0, gapAfter + 1);
 }
 
 /**
@@ -410,9 +469,15 @@ export function resolveOverlaps(candidates: Candidate[]): Candidate[] {
   // A conjunct that is a concept on its own ("hypotonia" in "hypotonia, feeding difficulties in infancy",
   // "developmental delay" in "developmental delay, absent speech") is a list item, not a modifier
   // sharing the head.
+  // Likewise a comma segment that is a concept on its own is the next list item ("hypertension,
+  // diabetes"), not a qualifier completing the concept before the comma.
   const standalone = new Set<string>();
-  for (const c of candidates) if (!c.coordination) standalone.add(c.positions.join(","));
-  let pool = candidates.filter((c) => !c.coordination || !standalone.has(c.coordination.nearSide.join(",")));
+  for (const c of candidates) if (!c.coordination && !c.commaJoin) standalone.add(c.positions.join(","));
+  let pool = candidates.filter(
+    (c) =>
+      (!c.coordination || !standalone.has(c.coordination.nearSide.join(","))) &&
+      (!c.commaJoin || !standalone.has(c.commaJoin.join(","))),
+  );
   // A coordination reading loses to a plain mention that owns the conjunct it borrows: in "cerebellar
   // atrophy and thinning of the corpus callosum", "atrophy" belongs to "cerebellar atrophy", so
   // "corpus callosum atrophy" is not read. Dropping one may re-admit what it had dominated, hence the loop.
@@ -498,10 +563,12 @@ function toMention(prepared: PreparedText, dict: CompiledDictionary, sentence: S
     score: c.score,
     matchedDisplay: c.matchedDisplay,
     generatedVariant: c.variant,
+    variantSource: c.variant ? (flags & TERM_LEXICON ? "lexicon" : "icd") : null,
     viaAbbreviation: c.via,
     inexactWords: c.inexact,
     missingOptional: c.missingOptional,
     contiguous: c.contiguous,
+    commaJoined: c.commaJoin !== null,
     requires:
       flags & TERM_FAMILY_HISTORY
         ? "family"

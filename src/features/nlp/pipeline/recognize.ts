@@ -185,15 +185,21 @@ export function explainEvidence(e: Evidence, dict: CompiledDictionary): string {
 function describeMatch(m: ConceptMention, dict: CompiledDictionary): string {
   const display = dict.data.displays[m.codeIndex] ?? m.code;
   let kind: string;
-  if (m.viaAbbreviation === "abbreviation") kind = "clinical abbreviation";
-  else if (m.viaAbbreviation === "definition") kind = "abbreviation defined in the text";
-  else if (m.generatedVariant) kind = "clinical synonym of the description";
-  else if (m.matchedDisplay) kind = "the description";
-  else kind = "a synonym of the code";
+  if (m.viaAbbreviation === "abbreviation") kind = "a clinical abbreviation";
+  else if (m.viaAbbreviation === "definition") kind = "an abbreviation defined in the text";
+  else if (m.variantSource === "lexicon")
+    kind = `a clinical-lexicon synonym of ${m.matchedDisplay ? "the description" : "a code-system synonym"}`;
+  else if (m.variantSource === "icd")
+    kind = m.matchedDisplay
+      ? "an ICD reading of the description (qualifiers and nonessential modifiers removed)"
+      : "an ICD reading of an index term (qualifiers and nonessential modifiers removed)";
+  else if (m.matchedDisplay) kind = "the description as written";
+  else kind = "a synonym from the code system";
   const notes: string[] = [];
   if (m.requires === "family") kind = `family-history reading of ${kind}`;
   else if (m.requires === "historical") kind = `past-history reading of ${kind}`;
   else if (m.requires === "allergy") kind = `allergy reading of ${kind}`;
+  if (m.commaJoined) notes.push("qualifier after a comma");
   if (m.inexactWords > 0) notes.push("word forms differ");
   if (m.missingOptional > 0) notes.push("qualifier words omitted");
   if (!m.contiguous) notes.push("words in between");
