@@ -18,9 +18,9 @@ const SQL =
   "INSERT INTO audit_events (id, org_id, recorded_at, request_id, actor_type, actor_id, action, entity_type, entity_id, store_id, outcome, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
 
 /** The audit row as a statement, so writes can put it in the same atomic batch as the data they change. */
-export function auditStatement(ctx: AuthedCtx, e: AuditEntry): D1PreparedStatement {
+export function auditStatement(ctx: AuthedCtx, e: AuditEntry, db: D1Database = ctx.services.db): D1PreparedStatement {
   const p = ctx.principal;
-  return ctx.services.db
+  return db
     .prepare(SQL)
     .bind(
       prefixedId("aud"),
@@ -39,13 +39,48 @@ export function auditStatement(ctx: AuthedCtx, e: AuditEntry): D1PreparedStateme
 }
 
 /**
- * Records a read (or any event not tied to a write batch). Awaited so no event is lost; a failure to
- * audit is logged rather than failing the caller's read.
+ * Read events are written in batches: every read of an isolate within `FLUSH_DELAY_MS` goes into one
+ * `db.batch()`. D1 has one writer per database, so a row per read written at once would queue each
+ * next request behind an INSERT; coalesced, reads cost no write of their own on the request path.
  */
-export async function recordAudit(ctx: AuthedCtx, e: AuditEntry): Promise<void> {
-  try {
-    await auditStatement(ctx, e).run();
-  } catch (err) {
-    logError(ctx.requestId, err);
+const FLUSH_DELAY_MS = 20;
+const MAX_BATCH = 100;
+
+interface Pending {
+  statements: { stmt: D1PreparedStatement; requestId: string }[];
+  flushing: Promise<void> | null;
+}
+const pendingByDb = new WeakMap<D1Database, Pending>();
+
+/**
+ * Records a read (or any event not tied to a write batch). The promise settles once the event is
+ * stored: hand it to `waitUntil` so the Worker stays alive until then. A failure to audit is logged
+ * rather than failing the caller's read.
+ */
+export function recordAudit(ctx: AuthedCtx, e: AuditEntry): Promise<void> {
+  // The binding itself (not the per-request timing wrapper), so one isolate's reads share a batch.
+  const db = ctx.services.env.DB;
+  let pending = pendingByDb.get(db);
+  if (!pending) {
+    pending = { statements: [], flushing: null };
+    pendingByDb.set(db, pending);
+  }
+  pending.statements.push({ stmt: auditStatement(ctx, e, db), requestId: ctx.requestId });
+  pending.flushing ??= flushLater(db, pending);
+  return pending.flushing;
+}
+
+async function flushLater(db: D1Database, pending: Pending): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS));
+  // Events that arrive while this batch is written start the next one.
+  const taken = pending.statements.splice(0);
+  pending.flushing = null;
+  for (let i = 0; i < taken.length; i += MAX_BATCH) {
+    const part = taken.slice(i, i + MAX_BATCH);
+    try {
+      await db.batch(part.map((p) => p.stmt));
+    } catch (err) {
+      for (const p of part) logError(p.requestId, err);
+    }
   }
 }
