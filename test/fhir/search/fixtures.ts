@@ -85,3 +85,23 @@ export function outcome(bundle: SearchBundle): { diagnostics: string; code: stri
   const e = (bundle.entry ?? []).find((x) => x.search.mode === "outcome");
   return (e?.resource.issue as { diagnostics: string; code: string }[]) ?? [];
 }
+
+/** A SearchParameter resource for `$reindex` tests (R4 searchparameter.html). */
+export const searchParameter = (
+  base: string,
+  code: string,
+  type: string,
+  expression: string,
+  extra: Record<string, unknown> = {},
+) => ({
+  resourceType: "SearchParameter",
+  url: `http://example.org/fhir/SearchParameter/${code}`,
+  name: code,
+  status: "active",
+  description: `custom ${code}`,
+  code,
+  base: [base],
+  type,
+  expression,
+  ...extra,
+});

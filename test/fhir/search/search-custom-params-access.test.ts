@@ -11,6 +11,7 @@ import { runExportStep } from "../../../src/features/bulk-export/run-export-job"
 import { drainExports } from "../../bulk-export/helpers";
 import { call, createKey } from "../../harness";
 import { fhir, newStore, type TestStore } from "../rest/fhir-helpers";
+import { searchParameter } from "./fixtures";
 
 type Entry = { resource: { id: string; resourceType: string }; search?: { mode: string } };
 type Bundle = { total?: number; entry?: Entry[] };
@@ -22,18 +23,8 @@ type Capability = {
 const EXT = "http://example.org/fhir/StructureDefinition";
 const STRICT = { Prefer: "handling=strict" };
 
-const sp = (code: string, type: string, expression: string, extra: Record<string, unknown> = {}) => ({
-  resourceType: "SearchParameter",
-  url: `http://example.org/fhir/SearchParameter/${code}`,
-  name: code,
-  status: "active",
-  description: `custom ${code}`,
-  code,
-  base: ["Observation"],
-  type,
-  expression,
-  ...extra,
-});
+const sp = (code: string, type: string, expression: string, extra: Record<string, unknown> = {}) =>
+  searchParameter("Observation", code, type, expression, extra);
 const PARAMS = [
   sp("performing-lab", "reference", `Observation.extension('${EXT}/lab').value`, { target: ["Organization"] }),
   sp("tier", "token", `Observation.extension('${EXT}/tier').value`),

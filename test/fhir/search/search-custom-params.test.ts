@@ -14,6 +14,7 @@ import { requireOrgStore } from "../../../src/features/stores/store-row";
 import { createServices } from "../../../src/services";
 import { BASE, createKey } from "../../harness";
 import { fhir, newStore, type TestStore } from "../rest/fhir-helpers";
+import { searchParameter } from "./fixtures";
 
 type Bundle = {
   total?: number;
@@ -30,18 +31,8 @@ const EXT = "http://example.org/fhir/StructureDefinition";
 const UCUM = "http://unitsofmeasure.org";
 const STRICT = { Prefer: "handling=strict" };
 
-const sp = (code: string, type: string, expression: string, extra: Record<string, unknown> = {}) => ({
-  resourceType: "SearchParameter",
-  url: `http://example.org/fhir/SearchParameter/${code}`,
-  name: code,
-  status: "active",
-  description: `custom ${code}`,
-  code,
-  base: ["Patient"],
-  type,
-  expression,
-  ...extra,
-});
+const sp = (code: string, type: string, expression: string, extra: Record<string, unknown> = {}) =>
+  searchParameter("Patient", code, type, expression, extra);
 const ext = (name: string) => `Patient.extension('${EXT}/${name}').value`;
 
 const PARAMS = [
