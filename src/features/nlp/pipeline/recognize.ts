@@ -203,5 +203,6 @@ function describeMatch(m: ConceptMention, dict: CompiledDictionary): string {
   if (m.inexactWords > 0) notes.push("word forms differ");
   if (m.missingOptional > 0) notes.push("qualifier words omitted");
   if (!m.contiguous) notes.push("words in between");
-  return `"${m.text}" matches ${kind} "${display}"${notes.length ? ` (${notes.join(", ")})` : ""}`;
+  // The code's own description closes the sentence, so a synonym is never read as the description.
+  return `"${m.text}" matches ${kind}${notes.length ? ` (${notes.join(", ")})` : ""} of ${m.code} "${display}"`;
 }
