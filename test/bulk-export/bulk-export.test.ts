@@ -10,7 +10,7 @@ import {
 } from "../../src/features/bulk-export/run-export-job";
 import { consent, fhir, keyFor, newTenant, pathOf, population, put, type Tenant } from "../everything/fixtures";
 import { call, callJson } from "../harness";
-import { drainExports } from "./helpers";
+import { downloadNdjson, drainExports } from "./helpers";
 
 let t: Tenant;
 beforeAll(async () => {
@@ -103,17 +103,7 @@ async function exportAll(path: string, auth = t.key, limits?: ExportLimits, init
   return { statusUrl, manifest: s.body, kickoffUrl: k.res.url };
 }
 
-async function download(url: string, auth = t.key): Promise<{ resourceType: string; id: string }[]> {
-  const res = await call(pathOf(url), { auth });
-  expect(res.status).toBe(200);
-  expect(res.headers.get("Content-Type")).toBe("application/fhir+ndjson");
-  const text = new TextDecoder().decode(await res.arrayBuffer());
-  expect(text.endsWith("\n")).toBe(true);
-  return text
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as { resourceType: string; id: string });
-}
+const download = (url: string, auth = t.key) => downloadNdjson(url, auth);
 
 async function exported(manifest: Manifest, auth = t.key): Promise<string[]> {
   const out: string[] = [];

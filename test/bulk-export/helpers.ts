@@ -1,4 +1,7 @@
 import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import { pathOf } from "../everything/fixtures";
+import { call } from "../harness";
 
 /**
  * Waits for the JOBS queue to settle before a test file ends: kick-offs put `bulk-export` messages on
@@ -16,4 +19,17 @@ export async function drainExports(maxMs = 15_000): Promise<void> {
     await new Promise((res) => setTimeout(res, 100));
   }
   await new Promise((res) => setTimeout(res, 1500));
+}
+
+/** One exported NDJSON file, downloaded through Hearth with the caller's credential (Bulk Data v2 output). */
+export async function downloadNdjson(url: string, auth: string): Promise<{ resourceType: string; id: string }[]> {
+  const res = await call(pathOf(url), { auth });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("Content-Type")).toBe("application/fhir+ndjson");
+  const text = new TextDecoder().decode(await res.arrayBuffer());
+  expect(text.endsWith("\n")).toBe(true);
+  return text
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { resourceType: string; id: string });
 }

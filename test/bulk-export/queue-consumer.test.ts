@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findJob } from "../../src/features/bulk-export/export-job-row";
 import { consent, keyFor, newTenant, pathOf, population, put, type Tenant } from "../everything/fixtures";
 import { call, callJson } from "../harness";
-import { drainExports } from "./helpers";
+import { downloadNdjson, drainExports } from "./helpers";
 
 interface Manifest {
   transactionTime: string;
@@ -45,16 +45,7 @@ async function poll(statusPath: string, auth = t.key): Promise<Response> {
 }
 
 async function lines(url: string, auth = t.key): Promise<string[]> {
-  const res = await call(pathOf(url), { auth });
-  expect(res.status).toBe(200);
-  const text = new TextDecoder().decode(await res.arrayBuffer());
-  return text
-    .trim()
-    .split("\n")
-    .map((l) => {
-      const r = JSON.parse(l) as { resourceType: string; id: string };
-      return `${r.resourceType}/${r.id}`;
-    });
+  return (await downloadNdjson(url, auth)).map((r) => `${r.resourceType}/${r.id}`);
 }
 
 describe("JOBS queue consumer", () => {
